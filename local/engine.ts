@@ -1,0 +1,218 @@
+import './polyfills';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { functionArnPlaceholder } from '../shared/constants';
+import { localFunctions, type LocalHandler } from './functions';
+import { HistoryBuilder } from './history';
+import { invokeLocal, localFunctionArn } from './lambda-runtime';
+import { ExecutionStore, executionArn, stateMachineArn, type ExecutionRecord } from './executions';
+
+type LocalHandlers = NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
+type JsonValue = Parameters<LocalHandlers[string]>[0];
+
+/** The workflows, by local state machine name, and their ASL files. */
+export const WORKFLOWS = {
+  'byoc-provision': 'provision.asl.json',
+  'byoc-teardown': 'teardown.asl.json',
+} as const;
+export type WorkflowName = keyof typeof WORKFLOWS;
+
+const STATEMACHINE_DIR = join(__dirname, '..', 'statemachine');
+
+type AnyState = { Type: string; Resource?: string; Seconds?: number; Retry?: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]; Branches?: StateMachineDefinition[]; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition };
+
+/** Every state of a definition, nested Parallel branches and Map processors included (names are unique machine-wide). */
+export function allStates(definition: { States: Record<string, unknown> }): [string, AnyState][] {
+  const out: [string, AnyState][] = [];
+  for (const [name, raw] of Object.entries(definition.States)) {
+    const state = raw as AnyState;
+    out.push([name, state]);
+    for (const branch of state.Branches ?? []) out.push(...allStates(branch as never));
+    if (state.ItemProcessor) out.push(...allStates(state.ItemProcessor as never));
+    if (state.Iterator) out.push(...allStates(state.Iterator as never));
+  }
+  return out;
+}
+
+/** The `${...FunctionArn}` placeholders of an ASL text, by function name. */
+export function placeholdersOf(aslText: string): string[] {
+  return [...new Set([...aslText.matchAll(/\$\{(\w+)FunctionArn\}/g)].map((m) => m[1]))].sort();
+}
+
+/**
+ * Load an ASL file and substitute its Lambda placeholders with local ARNs, as CloudFormation's
+ * DefinitionSubstitutions does on AWS with the real ones. The file itself is never changed.
+ */
+export function loadDefinition(workflow: WorkflowName): StateMachineDefinition {
+  let text = readFileSync(join(STATEMACHINE_DIR, WORKFLOWS[workflow]), 'utf8');
+  for (const name of placeholdersOf(text)) text = text.split(`\${${functionArnPlaceholder(name)}}`).join(localFunctionArn(name));
+  return JSON.parse(text) as StateMachineDefinition;
+}
+
+export interface EngineOptions {
+  store: ExecutionStore;
+  /**
+   * Real AWS durations are divided by this: Wait states and Retry intervals run `timeScale` times faster, keeping
+   * their shape (backoff, jitter). 1 = real time; Infinity = no waiting at all.
+   */
+  timeScale?: number;
+  /** The functions Task states call, by name (default: every step of the product). */
+  functions?: Record<string, LocalHandler>;
+}
+
+export interface LocalExecution {
+  executionArn: string;
+  /** Resolves with the final record when the execution ends (it never rejects for a failed execution). */
+  done: Promise<ExecutionRecord>;
+  /** Stop the execution (StopExecution). */
+  stop(error?: string, cause?: string): void;
+  /** Called with each batch of history events as they are recorded (live progress). */
+  onEvents(listener: (events: HistoryEvent[]) => void): void;
+}
+
+/**
+ * Runs the product's real ASL files on aws-local-stepfunctions, with the step handlers in this process, and
+ * records each execution (status, output, AWS-shaped history) in an {@link ExecutionStore}.
+ */
+export class LocalEngine {
+  readonly store: ExecutionStore;
+  private readonly timeScale: number;
+  private readonly functions: Record<string, LocalHandler>;
+  private readonly running = new Map<string, LocalExecution>();
+
+  constructor(options: EngineOptions) {
+    this.store = options.store;
+    this.timeScale = options.timeScale ?? 1;
+    this.functions = options.functions ?? localFunctions;
+  }
+
+  /** Executions still running in this process, by ARN. */
+  get runningExecutions(): ReadonlyMap<string, LocalExecution> {
+    return this.running;
+  }
+
+  private scaled(seconds: number): number {
+    return Number.isFinite(this.timeScale) ? Math.round((seconds * 1000) / this.timeScale) : 0;
+  }
+
+  /** Start an execution. The name must be unused (the caller decides AWS's name semantics). */
+  start(workflow: WorkflowName, name: string, input: unknown): LocalExecution {
+    const arn = executionArn(workflow, name);
+    const definition = loadDefinition(workflow);
+    const states = allStates(definition);
+    const byArn = new Map(Object.keys(this.functions).map((fn) => [localFunctionArn(fn), fn]));
+
+    const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
+    const waitTimeOverrides: Record<string, number> = {};
+    const retryIntervalOverrides: Record<string, number[]> = {};
+    const attempts = new Map<string, number[]>();
+    for (const [stateName, state] of states) {
+      if (state.Type === 'Task' && state.Resource) {
+        const fn = byArn.get(state.Resource);
+        if (!fn) throw new Error(`State ${stateName} calls ${state.Resource}, which has no local function`);
+        const handler = this.functions[fn];
+        taskResourceLocalHandlers[stateName] = (taskInput) => invokeLocal(fn, handler, taskInput) as Promise<JsonValue>;
+      }
+      if (state.Type === 'Wait' && typeof state.Seconds === 'number') waitTimeOverrides[stateName] = this.scaled(state.Seconds);
+      if (state.Retry) {
+        // The library asks `override[i]` for retrier i each time it retries; answer with AWS's backoff
+        // (interval * rate^attempt, capped, full jitter when asked), scaled. Counts reset when the state is entered.
+        const retriers = state.Retry;
+        const counts = retriers.map(() => 0);
+        attempts.set(stateName, counts);
+        retryIntervalOverrides[stateName] = new Proxy([] as number[], {
+          get: (target, key) => {
+            const i = typeof key === 'string' ? Number(key) : NaN;
+            if (!Number.isInteger(i) || !retriers[i]) return Reflect.get(target, key);
+            const r = retriers[i];
+            const seconds = Math.min((r.IntervalSeconds ?? 1) * Math.pow(r.BackoffRate ?? 2, counts[i]++), r.MaxDelaySeconds ?? Infinity);
+            return this.scaled(r.JitterStrategy === 'FULL' ? Math.random() * seconds : seconds);
+          },
+        });
+      }
+    }
+
+    const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    const startDate = new Date();
+    const inputText = JSON.stringify(input ?? null);
+    const record: ExecutionRecord = {
+      executionArn: arn,
+      stateMachineArn: stateMachineArn(workflow),
+      name,
+      status: 'RUNNING',
+      input: inputText,
+      startDate: startDate.toISOString(),
+      history: [],
+    };
+    const resourceByState = new Map(states.filter(([, s]) => s.Resource).map(([n, s]) => [n, s.Resource!]));
+    const history = new HistoryBuilder((stateName) => resourceByState.get(stateName));
+    record.history = history.events;
+    this.store.save(record);
+
+    const listeners: ((events: HistoryEvent[]) => void)[] = [];
+    const run = machine.run(JSON.parse(inputText), {
+      overrides: { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides },
+      noThrowOnAbort: true,
+      context: {
+        Execution: { Id: arn, Name: name, Input: JSON.parse(inputText), StartTime: startDate.toISOString(), RoleArn: `arn:aws:iam::123456789012:role/byoc-local` },
+        StateMachine: { Id: stateMachineArn(workflow), Name: workflow },
+      },
+    });
+    let stopped: { error?: string; cause?: string } | undefined;
+
+    const done = (async () => {
+      for await (const log of run.eventLogs) {
+        if (log.type === 'StateEntered') {
+          const counts = attempts.get(log.state.name);
+          if (counts) counts.fill(0);
+        }
+        const added = history.add(log);
+        if (log.type === 'ExecutionSucceeded') {
+          record.status = 'SUCCEEDED';
+          record.output = JSON.stringify(log.output ?? null);
+        } else if (log.type === 'ExecutionFailed') {
+          record.status = 'FAILED';
+          record.error = log.Error;
+          record.cause = typeof log.Cause === 'string' ? log.Cause : JSON.stringify(log.Cause ?? '');
+        } else if (log.type === 'ExecutionAborted') {
+          record.status = 'ABORTED';
+          record.error = stopped?.error;
+          record.cause = stopped?.cause;
+        } else if (log.type === 'ExecutionTimeout') {
+          record.status = 'TIMED_OUT';
+        }
+        if (record.status !== 'RUNNING') record.stopDate = new Date(log.timestamp).toISOString();
+        this.store.save(record);
+        if (added.length > 0) for (const listener of listeners) listener(added);
+      }
+      try {
+        await run.result;
+      } catch {
+        // The failure is already in the record through the ExecutionFailed event.
+      }
+      if (record.status === 'RUNNING') {
+        // Defensive: the engine ended without a terminal event.
+        record.status = 'FAILED';
+        record.error = 'States.Runtime';
+        record.stopDate = new Date().toISOString();
+        this.store.save(record);
+      }
+      this.running.delete(arn);
+      return record;
+    })();
+
+    const execution: LocalExecution = {
+      executionArn: arn,
+      done,
+      stop: (error, cause) => {
+        stopped = { error, cause };
+        run.abort();
+      },
+      onEvents: (listener) => listeners.push(listener),
+    };
+    this.running.set(arn, execution);
+    return execution;
+  }
+}

@@ -1,0 +1,91 @@
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+
+/**
+ * Where a step acts: a region, and optionally a customer role to assume (cross-account, with an external ID).
+ * Without `roleArn` the clients use the function's own credentials.
+ */
+export interface AwsTarget {
+  region: string;
+  roleArn?: string;
+  externalId?: string;
+}
+
+/** Anything an SDK v3 client is: we only touch its middleware stack. */
+type AnyClient = EC2Client | IAMClient | Route53Client | SFNClient | STSClient;
+
+/**
+ * Hooks run on every client this factory builds. Only the local stack and the tests register one (the realism
+ * layer installs its middleware this way); the deployed Lambdas never do, so they talk to AWS untouched.
+ */
+type ClientCustomizer = (client: AnyClient, service: ServiceName) => void;
+const customizers: ClientCustomizer[] = [];
+
+export type ServiceName = 'ec2' | 'iam' | 'route53' | 'sts' | 'sfn';
+
+/** Register a hook that every client built from now on goes through. Returns a function that removes it. */
+export function registerClientCustomizer(customizer: ClientCustomizer): () => void {
+  customizers.push(customizer);
+  clearClientCache();
+  return () => {
+    const i = customizers.indexOf(customizer);
+    if (i >= 0) customizers.splice(i, 1);
+    clearClientCache();
+  };
+}
+
+const cache = new Map<string, AnyClient>();
+
+/** Forget every cached client (tests do this when they point the SDK at a new endpoint). */
+export function clearClientCache(): void {
+  for (const client of cache.values()) client.destroy();
+  cache.clear();
+}
+
+/** A role session name AWS accepts (2-64 chars of [\w+=,.@-]), traceable in the customer's CloudTrail. */
+export const ROLE_SESSION_NAME = 'byoc-provisioner';
+
+function credentialsFor(target: AwsTarget) {
+  if (!target.roleArn) return undefined; // default provider chain: the Lambda's own role
+  return fromTemporaryCredentials({
+    params: {
+      RoleArn: target.roleArn,
+      ExternalId: target.externalId,
+      RoleSessionName: ROLE_SESSION_NAME,
+      DurationSeconds: 3600,
+    },
+    clientConfig: { region: target.region },
+  });
+}
+
+/**
+ * SDK defaults we want everywhere: standard retry mode (jittered backoff for throttling and 5xx) with a few
+ * attempts; the state machine retries again, with longer backoff, on top of that.
+ * `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_<SERVICE>` are honoured by the SDK itself (LocalStack, moto).
+ */
+const COMMON = { maxAttempts: 3, retryMode: 'standard' } as const;
+
+function build<C extends AnyClient>(service: ServiceName, target: AwsTarget, make: (config: object) => C): C {
+  const key = `${service}|${target.region}|${target.roleArn ?? ''}|${target.externalId ?? ''}`;
+  const found = cache.get(key);
+  if (found) return found as C;
+  const client = make({ ...COMMON, region: target.region, credentials: credentialsFor(target) });
+  for (const customize of customizers) customize(client, service);
+  cache.set(key, client);
+  return client;
+}
+
+/** EC2 client for the target (cached per region and role). */
+export const ec2Client = (target: AwsTarget): EC2Client => build('ec2', target, (c) => new EC2Client(c));
+/** IAM client for the target. IAM is global; the SDK routes any region of a partition to its endpoint. */
+export const iamClient = (target: AwsTarget): IAMClient => build('iam', target, (c) => new IAMClient(c));
+/** Route 53 client for the target (global service, like IAM). */
+export const route53Client = (target: AwsTarget): Route53Client => build('route53', target, (c) => new Route53Client(c));
+/** STS client for the target. */
+export const stsClient = (target: AwsTarget): STSClient => build('sts', target, (c) => new STSClient(c));
+/** Step Functions client: always our own account (the state machines live there), never an assumed role. */
+export const sfnClient = (region: string): SFNClient => build('sfn', { region }, (c) => new SFNClient(c));

@@ -1,0 +1,127 @@
+import {
+  AccessDeniedError,
+  AwsOperationError,
+  DependencyViolationError,
+  InvalidInputError,
+  ProvisioningError,
+  QuotaExceededError,
+  RetryableAwsError,
+} from '../errors';
+
+/** What we read off an AWS SDK v3 error (a `ServiceException`) or a network error. */
+interface SdkErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  Code?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: { throttling?: boolean };
+}
+
+const THROTTLING = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestLimitExceeded', // EC2's name for throttling (not a quota!)
+  'TooManyRequestsException',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'PriorRequestNotComplete', // Route 53: a change on the same zone is still being applied
+  'Route53.PriorRequestNotComplete',
+]);
+
+const TRANSIENT = new Set([
+  'InternalError',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'ServiceFailure',
+  'Unavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'IDPCommunicationError',
+  // Node network errors surface with these names/codes
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'NetworkingError',
+]);
+
+const ACCESS_DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'AuthFailure',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'SignatureDoesNotMatch',
+  'OptInRequired',
+]);
+
+/** Error codes that mean a quota is reached. Note `RequestLimitExceeded` is throttling and is matched earlier. */
+function isQuota(code: string): boolean {
+  return (
+    code === 'LimitExceeded' ||
+    code === 'LimitExceededException' ||
+    code === 'TooManyHostedZones' ||
+    code === 'InsufficientAddressCapacity' ||
+    /LimitExceeded$/.test(code) ||
+    /^(Vpc|Address|NatGateway|Subnet|RouteTable|SecurityGroup|InternetGateway)LimitExceeded/.test(code)
+  );
+}
+
+/** The AWS error code of an SDK v3 error (or a Node network error). */
+export function awsErrorCode(error: unknown): string {
+  const e = (error ?? {}) as SdkErrorLike;
+  return e.name && e.name !== 'Error' ? e.name : (e.code ?? e.Code ?? 'UnknownError');
+}
+
+/**
+ * Translate an AWS SDK v3 error into one of our named errors, so the state machine can route on it.
+ * The one place where SDK exceptions are mapped (STYLE 5); every step calls it on errors it does not handle.
+ *
+ * @param what - what we were doing, for the message ("CreateVpc for provisioning p-1").
+ * @example
+ * try { await ec2.send(new CreateVpcCommand(...)); } catch (e) { throw translateAwsError(e, 'create the VPC'); }
+ */
+export function translateAwsError(error: unknown, what: string): ProvisioningError {
+  if (error instanceof ProvisioningError) return error;
+  const e = (error ?? {}) as SdkErrorLike;
+  const code = awsErrorCode(error);
+  const status = e.$metadata?.httpStatusCode;
+  const text = `Could not ${what}: ${code}: ${e.message ?? String(error)}`;
+
+  if (THROTTLING.has(code) || e.$retryable?.throttling || status === 429) {
+    return new RetryableAwsError(text, { cause: error });
+  }
+  if (TRANSIENT.has(code) || e.$fault === 'server' || (status !== undefined && status >= 500)) {
+    return new RetryableAwsError(text, { cause: error });
+  }
+  if (code === 'DependencyViolation' || code === 'ResourceInUse' || code === 'HostedZoneNotEmpty' || code === 'DeleteConflict') {
+    return new DependencyViolationError(text, { cause: error });
+  }
+  if (ACCESS_DENIED.has(code)) return new AccessDeniedError(text, { cause: error });
+  if (isQuota(code)) return new QuotaExceededError(text, { cause: error });
+  if (code === 'MalformedPolicyDocument' || code === 'InvalidInput' || code === 'ValidationError') {
+    return new InvalidInputError([{ field: '(request)', rule: text }], { cause: error });
+  }
+  // A request AWS never got an HTTP answer to (connection dropped, socket hang up): the call may or may not
+  // have happened. Retrying is safe because every step finds its resource before creating it.
+  if (status === undefined && e.$fault === undefined && /socket|network|connect|hang up|timed? ?out/i.test(e.message ?? '')) {
+    return new RetryableAwsError(text, { cause: error });
+  }
+  return new AwsOperationError(text, { cause: error });
+}
+
+/** True when the error is AWS's "that resource does not exist" for any of the given codes. */
+export function isNotFound(error: unknown, ...codes: string[]): boolean {
+  const code = awsErrorCode(error);
+  return codes.length > 0 ? codes.includes(code) : /NotFound|NoSuchEntity|NoSuch/.test(code);
+}

@@ -1,0 +1,35 @@
+/**
+ * Names that both the code and the infrastructure (serverless.yml, the ASL files) use.
+ * A unit test (tests/unit/statemachine.test.ts) checks that the ASL and serverless.yml agree with them:
+ * the coupling is enforced by a test, not by hope.
+ */
+
+/** Tag every resource we create carries; the value is the provisioning ID. Teardown and rollback find resources by it. */
+export const TAG_PROVISIONING_ID = 'byoc:provisioning-id';
+/** Which kind of resource of the provisioning this is (`vpc`, `public-subnet`, ...): lets find-by-tag pick the right one. */
+export const TAG_RESOURCE = 'byoc:resource';
+/** The project name the customer gave; also the base of every `Name` tag (V8). */
+export const TAG_PROJECT = 'byoc:project';
+/** V8: the guide's vendor tag (the Japanese guide mistranslates the key; the English original is `Vendor`). */
+export const TAG_VENDOR_KEY = 'Vendor';
+export const TAG_VENDOR_VALUE = 'zilliz-byoc';
+
+/** Environment variables the functions read. */
+export const ENV = {
+  /** ARN of the provision state machine (API and custom-resource functions). */
+  provisionStateMachineArn: 'PROVISION_STATE_MACHINE_ARN',
+  /** ARN of the teardown state machine. */
+  teardownStateMachineArn: 'TEARDOWN_STATE_MACHINE_ARN',
+  /** Directory where the local stack keeps its execution records. */
+  stateDir: 'BYOC_STATE_DIR',
+} as const;
+
+/** The Lambda functions, by the name used in serverless.yml and in the ASL placeholders (`${<Name>FunctionArn}`). */
+export const FUNCTION_NAMES = ['ValidateInput', 'CreateVpc', 'DeleteVpc', 'Report'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** ASL placeholder for a function's ARN: substituted by CloudFormation on AWS and by the local engine here. */
+export const functionArnPlaceholder = (name: string): string => `${name}FunctionArn`;
+
+/** Default VPC CIDR (the guide's example). */
+export const DEFAULT_VPC_CIDR = '10.0.0.0/16';

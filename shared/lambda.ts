@@ -1,0 +1,56 @@
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context } from 'aws-lambda';
+import { ProvisioningError } from './errors';
+import { translateAwsError } from './aws/translate-error';
+
+/** Structured JSON logs; every line of a step carries the provisioning ID and the step name. */
+export const logger = new Logger({ serviceName: 'byoc-provisioner' });
+
+/** True for an AWS SDK v3 service exception (it carries `$metadata`). */
+const isSdkError = (e: unknown): boolean => typeof e === 'object' && e !== null && '$metadata' in e;
+
+/**
+ * Normalise whatever a step threw into an error Step Functions can route on: our named errors pass through,
+ * SDK errors are translated, anything else (a bug) keeps its name and is therefore terminal. The message is
+ * prefixed with the step name, so the execution's final error says which step raised it.
+ */
+export function stepError(error: unknown, step: string): Error {
+  const named = error instanceof ProvisioningError ? error : isSdkError(error) ? translateAwsError(error, `run ${step}`) : error;
+  const e = named instanceof Error ? named : new Error(String(named));
+  if (!e.message.startsWith(`${step}: `)) e.message = `${step}: ${e.message}`;
+  return e;
+}
+
+/** The part of every step input the wrapper reads for log context. */
+interface StepEvent {
+  config?: { provisioningId?: string };
+  provisioningId?: string;
+}
+
+/**
+ * Wrap a step's domain function as a Lambda handler: thin on purpose (STYLE 1). Adds the Lambda context and
+ * the provisioning ID to every log line, logs start, end and failure, and names errors for the state machine.
+ *
+ * @example export const handler = stepHandler('CreateVpc', (state: State) => createVpc(state.config));
+ */
+export function stepHandler<I extends object, O>(step: string, run: (input: I) => Promise<O>) {
+  return middy<I, O, Error, Context>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event: I) => {
+      const e = event as StepEvent;
+      logger.appendKeys({ step, provisioningId: e.config?.provisioningId ?? e.provisioningId });
+      const started = Date.now();
+      logger.info('step started');
+      try {
+        const result = await run(event);
+        logger.info('step succeeded', { durationMs: Date.now() - started });
+        return result;
+      } catch (error) {
+        const named = stepError(error, step);
+        logger.error('step failed', { durationMs: Date.now() - started, errorName: named.name, error: named.message });
+        throw named;
+      }
+    });
+}

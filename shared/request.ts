@@ -1,0 +1,208 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import { DEFAULT_VPC_CIDR } from './constants';
+import { InvalidInputError, type FieldProblem } from './errors';
+import { vpcCidrProblem } from './network/cidr';
+import { regionInfo, supportedRegions } from './regions';
+
+/**
+ * The provisioning request: what the API, the custom resource, the CLI and a hand-started console execution
+ * all send. One JSON Schema, shared by `ValidateInput` (the state machine validates its own input) and the
+ * API (docs/openapi.yaml embeds the same schema; a test keeps them equal).
+ */
+export interface ProvisioningRequest {
+  /** Becomes the execution name and the value of the provisioning-ID tag. Defaults to the execution name. */
+  provisioningId?: string;
+  /** V8: base of every Name tag. */
+  projectName: string;
+  /** V1: a supported region. */
+  region: string;
+  /** Cross-account: the customer role to assume. */
+  targetAccount?: { roleArn: string; externalId: string };
+  network?: {
+    /** V2: an IPv4 /16 in a private range. Default 10.0.0.0/16. */
+    vpcCidr?: string;
+    /** V3: three distinct availability zones; default: the first three available ones of the region. */
+    availabilityZones?: string[];
+    /** V7: who may reach the security group on 443, and where it may send 443. Default 0.0.0.0/0. */
+    securityGroup?: { ingressCidrs?: string[]; egressCidrs?: string[] };
+    /** V9: the interface endpoint to the region's Zilliz endpoint service. */
+    vpcEndpoint?: { enabled?: boolean };
+    /** V10: the private hosted zone with the regional alias record (requires V9). */
+    privateDns?: { enabled?: boolean };
+  };
+  /** R1-R5: the EKS role. */
+  iamRole?: {
+    name?: string;
+    path?: string;
+    permissionsBoundaryArn?: string;
+    /** R1: the EKS cluster's OIDC issuer URL, when the cluster already exists. */
+    oidcIssuerUrl?: string;
+  };
+  /** Extra tags for every resource (V8's tags are always added). */
+  tags?: Record<string, string>;
+}
+
+const CIDR_V4 = '^(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}$';
+
+/** JSON Schema (draft 2019-09 subset understood by Ajv's default draft-07 mode) of {@link ProvisioningRequest}. */
+export const requestSchema = {
+  $id: 'https://byoc-provisioner/schemas/provisioning-request.json',
+  title: 'ProvisioningRequest',
+  type: 'object',
+  additionalProperties: false,
+  required: ['projectName', 'region'],
+  properties: {
+    provisioningId: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',
+      description: '1-64 letters, digits, "-" or "_", starting with a letter or digit. Execution name and tag value.',
+    },
+    projectName: {
+      type: 'string',
+      pattern: '^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$',
+      description: '1-32 lowercase letters, digits or "-" (not at either end). Base of the Name tags (V8).',
+    },
+    region: { type: 'string', description: 'A supported region (V1).' },
+    targetAccount: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['roleArn', 'externalId'],
+      properties: {
+        roleArn: { type: 'string', pattern: '^arn:aws(-cn|-us-gov)?:iam::\\d{12}:role/[\\w+=,.@/-]{1,512}$' },
+        externalId: { type: 'string', pattern: '^[\\w+=,.@:/-]{2,1224}$' },
+      },
+    },
+    network: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        vpcCidr: { type: 'string', default: DEFAULT_VPC_CIDR },
+        availabilityZones: {
+          type: 'array',
+          items: { type: 'string', pattern: '^[a-z]{2}(-[a-z]+)+-\\d[a-z]$' },
+          minItems: 3,
+          maxItems: 3,
+          uniqueItems: true,
+        },
+        securityGroup: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ingressCidrs: { type: 'array', items: { type: 'string', pattern: CIDR_V4 }, minItems: 1, maxItems: 50, uniqueItems: true },
+            egressCidrs: { type: 'array', items: { type: 'string', pattern: CIDR_V4 }, minItems: 1, maxItems: 50, uniqueItems: true },
+          },
+        },
+        vpcEndpoint: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean', default: false } } },
+        privateDns: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean', default: false } } },
+      },
+    },
+    iamRole: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', pattern: '^[\\w+=,.@-]{1,64}$', description: 'IAM role name: 1-64 of [A-Za-z0-9_+=,.@-].' },
+        path: { type: 'string', pattern: '^/([\\x21-\\x7E]{0,510}/)?$', description: 'IAM path: "/" or "/a/b/".' },
+        permissionsBoundaryArn: { type: 'string', pattern: '^arn:aws(-cn|-us-gov)?:iam::(\\d{12}|aws):policy/[\\w+=,.@/-]+$' },
+        oidcIssuerUrl: { type: 'string', pattern: '^https://[^\\s/]+(/[^\\s]*)?$', description: 'e.g. https://oidc.eks.us-west-2.amazonaws.com/id/ABC' },
+      },
+    },
+    tags: {
+      type: 'object',
+      maxProperties: 20,
+      propertyNames: { pattern: '^(?!aws:)[\\w .:/=+@-]{1,128}$' },
+      additionalProperties: { type: 'string', maxLength: 256 },
+    },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
+addFormats(ajv);
+const validateSchema = ajv.compile(requestSchema);
+
+/** Turn Ajv's `/network/vpcCidr` into `network.vpcCidr`, and an error into a rule a person can act on. */
+function toProblem(error: ErrorObject): FieldProblem {
+  const base = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const join = (name: string) => (base ? `${base}.${name}` : name);
+  switch (error.keyword) {
+    case 'required':
+      return { field: join(String(error.params.missingProperty)), rule: 'is required' };
+    case 'additionalProperties':
+      return { field: join(String(error.params.additionalProperty)), rule: 'is not a known field' };
+    case 'pattern': {
+      const description = (error.parentSchema as { description?: string } | undefined)?.description;
+      return { field: base || '(request)', rule: description ? `must be ${description}` : `must match ${error.params.pattern}` };
+    }
+    case 'propertyNames':
+      return { field: base || '(request)', rule: `has a key that is not allowed: ${error.message}` };
+    default:
+      return { field: base || '(request)', rule: error.message ?? error.keyword };
+  }
+}
+
+/**
+ * Validate a request and fill in defaults. Checks the schema, then the rules a schema cannot say
+ * (supported region, /16 in a private range, options that need each other). Reports every problem at once.
+ *
+ * @throws InvalidInputError naming each bad field and the rule it breaks.
+ * @example parseRequest({ projectName: 'demo', region: 'us-west-2' }).network.vpcCidr // '10.0.0.0/16'
+ */
+export function parseRequest(input: unknown): ProvisioningRequest & { network: NonNullable<ProvisioningRequest['network']> } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidInputError([{ field: '(request)', rule: 'must be a JSON object' }]);
+  }
+  const request = structuredClone(input) as ProvisioningRequest;
+  const problems: FieldProblem[] = [];
+  if (!validateSchema(request)) {
+    // `pattern` on a field also reports the parent; keep one line per field and rule.
+    const seen = new Set<string>();
+    for (const error of validateSchema.errors ?? []) {
+      const p = toProblem(error);
+      const key = `${p.field}|${p.rule}`;
+      if (!seen.has(key)) problems.push(p);
+      seen.add(key);
+    }
+  }
+  request.network ??= {};
+  request.network.vpcCidr ??= DEFAULT_VPC_CIDR;
+
+  if (typeof request.region === 'string' && !regionInfo(request.region)) {
+    problems.push({ field: 'region', rule: `"${request.region}" is not supported (V1); supported regions: ${supportedRegions().join(', ')}` });
+  }
+  if (typeof request.network.vpcCidr === 'string') {
+    const cidrProblem = vpcCidrProblem(request.network.vpcCidr);
+    if (cidrProblem) problems.push({ field: 'network.vpcCidr', rule: cidrProblem });
+  }
+  for (const key of ['ingressCidrs', 'egressCidrs'] as const) {
+    (request.network.securityGroup?.[key] ?? []).forEach((cidr, i) => {
+      if (typeof cidr === 'string' && /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(cidr)) {
+        const [ip, prefix] = cidr.split('/');
+        if (ip.split('.').some((o) => Number(o) > 255) || Number(prefix) > 32) {
+          problems.push({ field: `network.securityGroup.${key}.${i}`, rule: `"${cidr}" is not a valid IPv4 CIDR block` });
+        }
+      }
+    });
+  }
+  const zones = request.network.availabilityZones;
+  if (Array.isArray(zones) && typeof request.region === 'string') {
+    zones.forEach((zone, i) => {
+      if (typeof zone === 'string' && !zone.startsWith(request.region)) {
+        problems.push({ field: `network.availabilityZones.${i}`, rule: `"${zone}" is not a zone of region ${request.region}` });
+      }
+    });
+  }
+  if (request.network.privateDns?.enabled) {
+    if (!request.network.vpcEndpoint?.enabled) {
+      problems.push({ field: 'network.privateDns.enabled', rule: 'requires network.vpcEndpoint.enabled (V10 points at the V9 endpoint)' });
+    }
+    const info = typeof request.region === 'string' ? regionInfo(request.region) : undefined;
+    if (info && !info.privateDnsRecordName) {
+      problems.push({
+        field: 'network.privateDns.enabled',
+        rule: `no private DNS record name is known for region ${request.region} (the guide names one for ${supportedRegions().filter((r) => regionInfo(r)?.privateDnsRecordName).join(', ')})`,
+      });
+    }
+  }
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  return request as ProvisioningRequest & { network: NonNullable<ProvisioningRequest['network']> };
+}

@@ -1,0 +1,11 @@
+import { buildConfig, type ProvisioningConfig } from '../../shared/config';
+import { parseRequest, type ProvisioningRequest } from '../../shared/request';
+
+/**
+ * A valid config as ValidateInput would produce it, for step tests that start past ValidateInput.
+ * @example const config = testConfig({ network: { vpcEndpoint: { enabled: true } } }, 'p-1');
+ */
+export function testConfig(overrides: Partial<ProvisioningRequest> = {}, provisioningId = `p-${Math.random().toString(36).slice(2, 10)}`): ProvisioningConfig {
+  const request = parseRequest({ projectName: 'demo', region: 'us-west-2', ...overrides });
+  return buildConfig(request, { provisioningId, accountId: '123456789012', availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'] });
+}
