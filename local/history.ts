@@ -19,15 +19,17 @@ export class HistoryBuilder {
 
   constructor(private readonly resourceOf: (stateName: string) => string | undefined) {}
 
+  /** The last event recorded for each state: AWS links a state's events through `previousEventId`. */
+  private readonly lastOfState = new Map<string, number>();
+  /** The state the next pushed events belong to (set around each engine event). */
+  private current?: string;
+
   private push(type: HistoryEventType, timestamp: number, details: Partial<HistoryEvent>): HistoryEvent {
-    const event: HistoryEvent = {
-      id: this.events.length + 1,
-      previousEventId: this.events.length,
-      timestamp: new Date(timestamp),
-      type,
-      ...details,
-    };
+    const id = this.events.length + 1;
+    const previous = (this.current ? this.lastOfState.get(this.current) : undefined) ?? this.events.length;
+    const event: HistoryEvent = { id, previousEventId: previous, timestamp: new Date(timestamp), type, ...details };
     this.events.push(event);
+    if (this.current) this.lastOfState.set(this.current, id);
     return event;
   }
 
@@ -42,6 +44,10 @@ export class HistoryBuilder {
   add(log: EventLog): HistoryEvent[] {
     const before = this.events.length;
     const t = log.timestamp;
+    const stateName = 'state' in log ? log.state.name : undefined;
+    // A state's first event follows whatever came last; its later events follow its own previous event.
+    if (log.type === 'StateEntered' && stateName) this.lastOfState.delete(stateName);
+    this.current = stateName;
     switch (log.type) {
       case 'ExecutionStarted':
         this.push('ExecutionStarted', t, { executionStartedEventDetails: { input: JSON.stringify(log.input ?? null) } });

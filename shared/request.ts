@@ -110,7 +110,7 @@ export const requestSchema = {
     tags: {
       type: 'object',
       maxProperties: 20,
-      propertyNames: { pattern: '^(?!aws:)[\\w .:/=+@-]{1,128}$' },
+      propertyNames: { pattern: '^(?!aws:)[\\w .:/=+@-]{1,128}$', description: 'a tag key of 1-128 letters, digits, spaces or _.:/=+-@, not starting with "aws:"' },
       additionalProperties: { type: 'string', maxLength: 256 },
     },
   },
@@ -130,11 +130,14 @@ function toProblem(error: ErrorObject): FieldProblem {
     case 'additionalProperties':
       return { field: join(String(error.params.additionalProperty)), rule: 'is not a known field' };
     case 'pattern': {
+      const key = (error as ErrorObject & { propertyName?: string }).propertyName;
+      if (key !== undefined) {
+        const rule = (error.parentSchema as { description?: string } | undefined)?.description ?? `must match ${error.params.pattern}`;
+        return { field: join(key), rule: `key must be ${rule}` };
+      }
       const description = (error.parentSchema as { description?: string } | undefined)?.description;
       return { field: base || '(request)', rule: description ? `must be ${description}` : `must match ${error.params.pattern}` };
     }
-    case 'propertyNames':
-      return { field: base || '(request)', rule: `has a key that is not allowed: ${error.message}` };
     default:
       return { field: base || '(request)', rule: error.message ?? error.keyword };
   }
@@ -156,7 +159,8 @@ export function parseRequest(input: unknown): ProvisioningRequest & { network: N
   if (!validateSchema(request)) {
     // `pattern` on a field also reports the parent; keep one line per field and rule.
     const seen = new Set<string>();
-    for (const error of validateSchema.errors ?? []) {
+    // `propertyNames` repeats what its inner `pattern` error already said about the key.
+    for (const error of (validateSchema.errors ?? []).filter((e) => e.keyword !== 'propertyNames')) {
       const p = toProblem(error);
       const key = `${p.field}|${p.rule}`;
       if (!seen.has(key)) problems.push(p);

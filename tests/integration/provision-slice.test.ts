@@ -1,6 +1,7 @@
 import { DescribeVpcAttributeCommand, DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { ec2Client } from '../../shared/aws/clients';
 import { TAG_PROVISIONING_ID, TAG_VENDOR_KEY, TAG_VENDOR_VALUE } from '../../shared/constants';
+import type { Context } from 'aws-lambda';
 import { localFunctions } from '../../local/functions';
 import { outputOf, useLocalStack } from '../helpers/local-stack';
 
@@ -35,7 +36,7 @@ describe('the provision state machine on the local stack (slice: ValidateInput -
   });
 
   it('rolls back: when CreateVpc fails after creating the VPC, no VPC is left and the execution fails with the original error', async () => {
-    const createThenFail = async (event: never, context: never) => {
+    const createThenFail = async (event: never, context: Context) => {
       await localFunctions.CreateVpc(event, context);
       const error = new Error('CreateVpc: simulated crash after the VPC was created');
       error.name = 'AwsOperationError';

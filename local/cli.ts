@@ -1,0 +1,288 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { InvalidInputError } from '../shared/errors';
+import { parseRequest } from '../shared/request';
+import { readableError, summarizeHistory } from '../shared/status';
+import type { WorkflowName } from './engine';
+import { ExecutionStore, executionArn, type ExecutionRecord } from './executions';
+import { MotoMissingError } from './moto';
+import { ProgressPrinter } from './progress';
+import { ProvisioningIndex } from './provisionings';
+import { startLocalStack, type LocalStack } from './stack';
+
+const USAGE = `byoc - provision a customer's AWS account for BYOC (VPC + EKS IAM role), on the local stack
+
+Usage:
+  byoc provision [--request FILE] [--id ID] [--keep] [--verbose]
+  byoc teardown ID [--region REGION] [--keep] [--verbose]
+  byoc status ID [--json]
+  byoc validate [--request FILE]
+  byoc help
+
+Options:
+  --request FILE   the provisioning request (JSON); default examples/request.json
+  --id ID          the provisioning ID (default: the request's provisioningId, else a new one)
+  --keep           keep the local stack running afterwards, to inspect it with the AWS CLI (Ctrl-C stops it)
+  --region REGION  teardown: the region, when this machine has no record of the provisioning
+  --json           status: print JSON
+  --verbose        show the steps' JSON logs
+
+Environment:
+  AWS_ENDPOINT_URL  use this AWS endpoint (LocalStack, a moto you started) instead of starting moto
+  BYOC_STATE_DIR    where executions are recorded (default ./.byoc)
+`;
+
+/** A CLI usage or input error: printed without a stack trace, exit code 2. */
+class UsageError extends Error {}
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const defaultIo: Io = { out: (l) => process.stdout.write(`${l}\n`), err: (l) => process.stderr.write(`${l}\n`) };
+
+const stateDirOf = () => resolve(process.env.BYOC_STATE_DIR ?? '.byoc');
+
+function readJson(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Print a value as indented `key: value` lines (arrays of objects one per line). */
+function printOutputs(value: unknown, io: Io, indent = '  '): void {
+  if (value === null || typeof value !== 'object') {
+    io.out(`${indent}${String(value)}`);
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    if (Array.isArray(v)) {
+      io.out(`${indent}${key}:`);
+      for (const item of v) io.out(`${indent}  - ${typeof item === 'object' && item ? Object.entries(item).map(([k, x]) => `${k}=${String(x)}`).join('  ') : String(item)}`);
+    } else if (v && typeof v === 'object') {
+      io.out(`${indent}${key}:`);
+      printOutputs(v, io, `${indent}  `);
+    } else {
+      io.out(`${indent}${key}: ${v === null ? '-' : String(v)}`);
+    }
+  }
+}
+
+async function runWorkflow(stack: LocalStack, workflow: WorkflowName, name: string, input: unknown, io: Io): Promise<ExecutionRecord> {
+  const printer = new ProgressPrinter(io.out);
+  const execution = stack.engine.start(workflow, name, input);
+  execution.onEvents((events) => printer.print(events));
+  return execution.done;
+}
+
+/** Keep the stack up until Ctrl-C, printing how to look at it. */
+async function holdOpen(stack: LocalStack, io: Io, provisioningId: string, region: string): Promise<void> {
+  io.out('');
+  io.out(`The local stack stays up (--keep). AWS endpoint: ${stack.awsEndpoint}`);
+  io.out('Inspect it from another shell, e.g.:');
+  io.out(`  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${stack.awsEndpoint} --region ${region} \\`);
+  io.out(`    ec2 describe-vpcs --filters Name=tag:byoc:provisioning-id,Values=${provisioningId}`);
+  io.out(`Tear it down from another shell:  AWS_ENDPOINT_URL=${stack.awsEndpoint} npx byoc teardown ${provisioningId}`);
+  io.out('Press Ctrl-C to stop the local stack.');
+  await new Promise<void>((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+}
+
+async function provision(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { request: { type: 'string' }, id: { type: 'string' }, keep: { type: 'boolean' }, verbose: { type: 'boolean' } }, allowPositionals: false });
+  const requestFile = resolve(values.request ?? 'examples/request.json');
+  const raw = readJson(requestFile) as Record<string, unknown>;
+  const provisioningId = values.id ?? (raw.provisioningId as string | undefined) ?? `p-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
+  const request = { ...raw, provisioningId };
+  // Validate before starting anything: a bad request changes nothing and costs no moto start-up.
+  const parsed = parseRequest(request);
+
+  const stack = await startLocalStack({});
+  try {
+    const index = new ProvisioningIndex(stateDirOf());
+    const entry = index.get(provisioningId) ?? {
+      provisioningId,
+      region: parsed.region,
+      targetAccount: parsed.targetAccount,
+      awsEndpoint: stack.awsEndpoint,
+      embedded: Boolean(stack.moto),
+      executions: [],
+      teardowns: [],
+    };
+    // The execution name is the provisioning ID; a re-run of the same ID gets a numbered name, same provisioning.
+    const name = entry.executions.length === 0 ? provisioningId : `${provisioningId}.${entry.executions.length + 1}`;
+    Object.assign(entry, { awsEndpoint: stack.awsEndpoint, embedded: Boolean(stack.moto) });
+    entry.executions.push(name);
+    index.put(entry);
+
+    io.out(`Provisioning ${provisioningId} in ${parsed.region} (request: ${requestFile})`);
+    io.out(`AWS endpoint: ${stack.awsEndpoint}${stack.moto ? ' (embedded moto)' : ''}`);
+    const started = Date.now();
+    const record = await runWorkflow(stack, 'byoc-provision', name, request, io);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    let code = 0;
+    if (record.status === 'SUCCEEDED') {
+      io.out('');
+      io.out(`Provisioned ${provisioningId} in ${seconds} s. Outputs:`);
+      printOutputs(JSON.parse(record.output ?? 'null'), io);
+    } else {
+      const err = readableError(record.error, record.cause);
+      io.err('');
+      io.err(`Provisioning ${provisioningId} ${record.status} after ${seconds} s: ${err.name}${err.step ? ` in ${err.step}` : ''}: ${err.message}`);
+      code = 1;
+    }
+    if (values.keep) await holdOpen(stack, io, provisioningId, parsed.region);
+    return code;
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function teardown(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { region: { type: 'string' }, keep: { type: 'boolean' }, verbose: { type: 'boolean' } }, allowPositionals: true });
+  const [provisioningId] = positionals;
+  if (!provisioningId) throw new UsageError('teardown needs the provisioning ID: byoc teardown ID');
+  const index = new ProvisioningIndex(stateDirOf());
+  const entry = index.get(provisioningId);
+  const region = values.region ?? entry?.region;
+  if (!region) throw new UsageError(`no record of provisioning ${provisioningId} here: give its region with --region`);
+  if (entry?.embedded && !process.env.AWS_ENDPOINT_URL) {
+    // That moto lived only as long as the run that built the provisioning: check whether it is still up (--keep).
+    const alive = await fetch(`${entry.awsEndpoint}/moto-api/data.json`).then((r) => r.ok, () => false);
+    if (!alive) {
+      io.out(`Provisioning ${provisioningId} was built on an embedded moto (${entry.awsEndpoint}) that has stopped; nothing of it is left to remove.`);
+      return 0;
+    }
+    process.env.AWS_ENDPOINT_URL = entry.awsEndpoint;
+  }
+  const stack = await startLocalStack({});
+  try {
+    const n = (entry?.teardowns.length ?? 0) + 1;
+    const name = `${provisioningId}--teardown-${n}`;
+    if (entry) index.put({ ...entry, teardowns: [...entry.teardowns, name] });
+    io.out(`Tearing down ${provisioningId} in ${region} (AWS endpoint: ${stack.awsEndpoint})`);
+    const record = await runWorkflow(stack, 'byoc-teardown', name, { provisioningId, region, ...(entry?.targetAccount ? { targetAccount: entry.targetAccount } : {}) }, io);
+    if (record.status === 'SUCCEEDED') {
+      io.out('');
+      io.out(`Removed everything tagged byoc:provisioning-id=${provisioningId}:`);
+      printOutputs(JSON.parse(record.output ?? 'null'), io);
+      if (values.keep) await holdOpen(stack, io, provisioningId, region);
+      return 0;
+    }
+    const err = readableError(record.error, record.cause);
+    io.err(`Teardown of ${provisioningId} ${record.status}: ${err.name}${err.step ? ` in ${err.step}` : ''}: ${err.message}`);
+    return 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function status(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
+  const [provisioningId] = positionals;
+  if (!provisioningId) throw new UsageError('status needs the provisioning ID: byoc status ID');
+  const store = new ExecutionStore(stateDirOf());
+  const entry = new ProvisioningIndex(stateDirOf()).get(provisioningId);
+  const names = entry?.executions ?? [provisioningId];
+  const record = store.load(executionArn('byoc-provision', names[names.length - 1]));
+  if (!record) {
+    io.err(`No provisioning ${provisioningId} is recorded in ${stateDirOf()}.`);
+    return 1;
+  }
+  const teardownName = entry?.teardowns[entry.teardowns.length - 1];
+  const teardownRecord = teardownName ? store.load(executionArn('byoc-teardown', teardownName)) : undefined;
+  const steps = summarizeHistory(record.history);
+  const error = record.status === 'SUCCEEDED' || record.status === 'RUNNING' ? undefined : readableError(record.error, record.cause);
+  const summary = {
+    provisioningId,
+    status: record.status,
+    execution: record.name,
+    startedAt: record.startDate,
+    stoppedAt: record.stopDate,
+    steps,
+    outputs: record.output ? JSON.parse(record.output) : undefined,
+    error,
+    teardown: teardownRecord ? { execution: teardownRecord.name, status: teardownRecord.status, stoppedAt: teardownRecord.stopDate } : undefined,
+  };
+  if (values.json) {
+    io.out(JSON.stringify(summary, null, 2));
+    return 0;
+  }
+  io.out(`Provisioning ${provisioningId}: ${record.status} (execution ${record.name}, started ${record.startDate}${record.stopDate ? `, ended ${record.stopDate}` : ''})`);
+  for (const s of steps) {
+    const took = s.durationMs !== undefined ? `${(s.durationMs / 1000).toFixed(2)} s` : 'running';
+    const extra = [s.attempts > 1 ? `${s.attempts} attempts` : '', s.lastError ? `last error ${s.lastError.name}: ${s.lastError.message}` : ''].filter(Boolean).join('; ');
+    io.out(`  ${s.status === 'succeeded' ? '✔' : s.status === 'failed' ? '✖' : '…'} ${s.name.padEnd(28)} ${took.padStart(9)}${extra ? `  (${extra})` : ''}`);
+  }
+  if (summary.outputs) {
+    io.out('Outputs:');
+    printOutputs(summary.outputs, io);
+  }
+  if (error) io.out(`Error: ${error.name}${error.step ? ` in ${error.step}` : ''}: ${error.message}`);
+  if (summary.teardown) io.out(`Teardown: ${summary.teardown.status} (execution ${summary.teardown.execution})`);
+  return 0;
+}
+
+function validate(args: string[], io: Io): number {
+  const { values } = parseArgs({ args, options: { request: { type: 'string' } } });
+  const file = resolve(values.request ?? 'examples/request.json');
+  parseRequest(readJson(file));
+  io.out(`${file}: valid`);
+  return 0;
+}
+
+/**
+ * The `byoc` command. Returns the exit code: 0 success, 1 the provisioning/teardown failed, 2 bad usage or input.
+ */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'provision':
+        return await provision(rest, io);
+      case 'teardown':
+        return await teardown(rest, io);
+      case 'status':
+        return await status(rest, io);
+      case 'validate':
+        return validate(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof InvalidInputError) {
+      io.err('The request is invalid; nothing was created:');
+      for (const p of error.problems) io.err(`  - ${p.field}: ${p.rule}`);
+      return 2;
+    }
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.err(`byoc: ${error.message}`);
+      io.err('Run "byoc help" for usage.');
+      return 2;
+    }
+    if (error instanceof MotoMissingError) {
+      io.err(error.message);
+      return 2;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
+import { ec2Client } from '../../shared/aws/clients';
+import { useMoto } from '../helpers/moto';
+
+const root = join(__dirname, '..', '..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `byoc ...` as a user would: a new Node process, no stdin. */
+function byoc(args: string[], env: Record<string, string | undefined>): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'byoc.js'), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function requestFile(content: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'byoc-cli-req-')), 'request.json');
+  writeFileSync(file, JSON.stringify(content));
+  return file;
+}
+
+describe('the byoc CLI with its embedded local stack', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'byoc-cli-state-'));
+  const env = { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: undefined };
+
+  it('provisions with live progress, prints the outputs, stops moto, and `status` reads it back from a new process', async () => {
+    const run = await byoc(['provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2' }), '--id', 'cli-ok'], env);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\[\s+[\d.]+ s\] ▶ ValidateInput/);
+    expect(run.stdout).toMatch(/\[\s+[\d.]+ s\] ✔ CreateVpc \([\d.]+ s\)/);
+    expect(run.stdout).toMatch(/Outputs:\n[\s\S]*vpcId: vpc-[0-9a-f]+/);
+
+    // moto was stopped with the run: its port no longer answers.
+    const endpoint = /AWS endpoint: (http:\/\/127\.0\.0\.1:\d+) \(embedded moto\)/.exec(run.stdout)![1];
+    await expect(fetch(`${endpoint}/moto-api/data.json`)).rejects.toThrow();
+
+    const status = await byoc(['status', 'cli-ok'], env);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toContain('Provisioning cli-ok: SUCCEEDED');
+    expect(status.stdout).toMatch(/✔ CreateVpc\s+[\d.]+ s/);
+    expect(status.stdout).toMatch(/vpcId: vpc-/);
+
+    const json = JSON.parse((await byoc(['status', 'cli-ok', '--json'], env)).stdout);
+    expect(json).toMatchObject({ provisioningId: 'cli-ok', status: 'SUCCEEDED', outputs: { vpcId: expect.stringMatching(/^vpc-/) } });
+  }, 60_000);
+
+  it('rejects a bad request before starting anything: exit 2, each bad field named, nothing recorded', async () => {
+    const run = await byoc(['provision', '--request', requestFile({ projectName: 'demo', region: 'mars-1', network: { vpcCidr: '10.0.0.0/8' } }), '--id', 'cli-bad'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('The request is invalid; nothing was created:');
+    expect(run.stderr).toContain('- region: "mars-1" is not supported (V1)');
+    expect(run.stderr).toContain('- network.vpcCidr: must use a /16 netmask (V2)');
+    const status = await byoc(['status', 'cli-bad'], env);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain('No provisioning cli-bad is recorded');
+  }, 30_000);
+
+  it('says what is wrong with its own arguments', async () => {
+    const run = await byoc(['provison'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('byoc: unknown command "provison"');
+    const missing = await byoc(['provision', '--request', '/nonexistent.json'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read /nonexistent.json');
+  }, 30_000);
+});
+
+describe('the byoc CLI against an endpoint given by AWS_ENDPOINT_URL', () => {
+  const moto = useMoto();
+  const stateDir = mkdtempSync(join(tmpdir(), 'byoc-cli-state-'));
+
+  it('provisions there instead of starting moto, and teardown removes what the provisioning made', async () => {
+    const env = { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: moto.endpoint };
+    const run = await byoc(['provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2' }), '--id', 'cli-ext'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`AWS endpoint: ${moto.endpoint}\n`);
+    const filter = { Filters: [{ Name: 'tag:byoc:provisioning-id', Values: ['cli-ext'] }] };
+    expect((await ec2Client({ region: 'us-west-2' }).send(new DescribeVpcsCommand(filter))).Vpcs).toHaveLength(1);
+
+    const down = await byoc(['teardown', 'cli-ext'], env);
+    expect(down.stderr).toBe('');
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain('▶ DeleteVpc');
+    expect((await ec2Client({ region: 'us-west-2' }).send(new DescribeVpcsCommand(filter))).Vpcs).toHaveLength(0);
+
+    // Safe to run twice.
+    expect((await byoc(['teardown', 'cli-ext'], env)).code).toBe(0);
+  }, 60_000);
+});

@@ -1,0 +1,97 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as errors from '../../shared/errors';
+import { RETRYABLE_ERROR_NAMES, TERMINAL_ERROR_NAMES, WORKFLOW_ERROR_NAMES } from '../../shared/errors';
+import { allStates, placeholdersOf, WORKFLOWS } from '../../local/engine';
+import { localFunctions } from '../../local/functions';
+import { loadServerlessConfig } from '../helpers/serverless-config';
+
+const root = join(__dirname, '..', '..');
+const files = Object.values(WORKFLOWS).map((f) => join(root, 'statemachine', f));
+const definitions = files.map((file) => ({ file, text: readFileSync(file, 'utf8'), json: JSON.parse(readFileSync(file, 'utf8')) }));
+const known = new Set<string>([...RETRYABLE_ERROR_NAMES, ...TERMINAL_ERROR_NAMES, ...WORKFLOW_ERROR_NAMES]);
+const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
+
+describe.each(definitions)('the state machine $file', ({ file, text, json }) => {
+  const tasks = allStates(json).filter(([, s]) => s.Type === 'Task') as [string, { Resource: string; Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[]; Next: string }[] }][];
+
+  it('passes asl-validator', () => {
+    const bin = join(root, 'node_modules', '.bin', 'asl-validator');
+    expect(() => execFileSync(bin, ['--json-path', file], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('is plain JSONPath ASL: no JSONata, no Assign variables, no CloudFormation syntax', () => {
+    expect(text).not.toMatch(/"QueryLanguage"\s*:\s*"JSONata"|"Assign"\s*:|Fn::|"Ref"\s*:/);
+  });
+
+  it('retries the transient Lambda service errors in every Task', () => {
+    for (const [name, state] of tasks) {
+      const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect({ name, missing: LAMBDA_TRANSIENT.filter((e) => !retried.includes(e)) }).toEqual({ name, missing: [] });
+    }
+  });
+
+  it('never retries a terminal error', () => {
+    for (const [name, state] of tasks) {
+      const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect({ name, retriedTerminal: retried.filter((e) => (TERMINAL_ERROR_NAMES as readonly string[]).includes(e) || e === 'States.ALL') }).toEqual({ name, retriedTerminal: [] });
+    }
+  });
+
+  it('routes only on error names that shared/errors.ts defines (or States.* / Lambda.*)', () => {
+    const names = allStates(json).flatMap(([, s]) => [...((s as { Retry?: { ErrorEquals: string[] }[] }).Retry ?? []), ...((s as { Catch?: { ErrorEquals: string[] }[] }).Catch ?? [])].flatMap((r) => r.ErrorEquals));
+    for (const name of names) {
+      if (name.startsWith('States.') || name.startsWith('Lambda.')) continue;
+      expect(known.has(name) ? name : `unknown error name ${name}`).toBe(name);
+      expect(typeof (errors as Record<string, unknown>)[name] === 'function' || (WORKFLOW_ERROR_NAMES as readonly string[]).includes(name)).toBe(true);
+    }
+  });
+
+  it('names a local function for every Lambda placeholder', () => {
+    for (const name of placeholdersOf(text)) expect(Object.keys(localFunctions)).toContain(name);
+  });
+});
+
+describe('the provision workflow', () => {
+  const provision = definitions.find((d) => d.file.endsWith('provision.asl.json'))!.json;
+
+  it('sends every forward step that can leave something behind into a Rollback* state', () => {
+    const forward = allStates(provision).filter(([name, s]) => s.Type === 'Task' && !name.startsWith('Rollback') && name !== 'ValidateInput');
+    expect(forward.length).toBeGreaterThan(0);
+    for (const [name, state] of forward) {
+      const catches = (state as { Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[] }).Catch ?? [];
+      const all = catches.find((c) => c.ErrorEquals.includes('States.ALL'));
+      expect({ name, next: all?.Next.startsWith('Rollback') ?? false, resultPath: all?.ResultPath }).toEqual({ name, next: true, resultPath: '$.error' });
+    }
+  });
+});
+
+describe('serverless.yml', () => {
+  const config = loadServerlessConfig();
+
+  it('defines one function per local function, with a handler file that exists', () => {
+    const steps = Object.fromEntries(Object.entries(config.functions).filter(([, f]) => f.handler.startsWith('functions/steps/')));
+    expect(Object.keys(steps).sort()).toEqual(Object.keys(localFunctions).sort());
+    for (const fn of Object.values(config.functions)) {
+      const file = fn.handler.replace(/\.handler$/, '.ts');
+      expect(existsSync(join(root, file)) ? file : `missing ${file}`).toBe(file);
+    }
+  });
+
+  it('substitutes every ASL placeholder with the ARN of the function of that name', () => {
+    for (const [machine, { id, definition }] of Object.entries(config.stepFunctions.stateMachines)) {
+      const file = /\$\{file\(\.\/(.+)\)\}/.exec(definition)![1];
+      const placeholders = placeholdersOf(readFileSync(join(root, file), 'utf8'));
+      const substitutions = config.resources.extensions[id].Properties.DefinitionSubstitutions;
+      expect({ machine, keys: Object.keys(substitutions).sort() }).toEqual({ machine, keys: placeholders.map((p) => `${p}FunctionArn`) });
+      for (const p of placeholders) expect(substitutions[`${p}FunctionArn`]).toEqual({ 'Fn::GetAtt': `${p}LambdaFunction.Arn` });
+    }
+  });
+
+  it('gives every function an explicit role (least privilege, no shared default role)', () => {
+    for (const [name, fn] of Object.entries(config.functions)) {
+      expect({ name, role: typeof fn.role === 'string' && fn.role in config.resources.Resources }).toEqual({ name, role: true });
+    }
+  });
+});
