@@ -84,6 +84,12 @@ export function awsErrorCode(error: unknown): string {
 }
 
 /**
+ * The code without the SDK's `Exception` suffix: IAM's `DeleteConflict` reaches the SDK as
+ * `DeleteConflictException`, Route 53's `NoSuchHostedZone` stays as is. Lookups use both forms.
+ */
+const baseCode = (code: string): string => code.replace(/Exception$/, '');
+
+/**
  * Translate an AWS SDK v3 error into one of our named errors, so the state machine can route on it.
  * The one place where SDK exceptions are mapped (STYLE 5); every step calls it on errors it does not handle.
  *
@@ -94,20 +100,22 @@ export function awsErrorCode(error: unknown): string {
 export function translateAwsError(error: unknown, what: string): ProvisioningError {
   if (error instanceof ProvisioningError) return error;
   const e = (error ?? {}) as SdkErrorLike;
-  const code = awsErrorCode(error);
+  const raw = awsErrorCode(error);
+  const code = baseCode(raw);
+  const is = (set: Set<string>) => set.has(raw) || set.has(code);
   const status = e.$metadata?.httpStatusCode;
-  const text = `Could not ${what}: ${code}: ${e.message ?? String(error)}`;
+  const text = `Could not ${what}: ${raw}: ${e.message ?? String(error)}`;
 
-  if (THROTTLING.has(code) || e.$retryable?.throttling || status === 429) {
+  if (is(THROTTLING) || e.$retryable?.throttling || status === 429) {
     return new RetryableAwsError(text, { cause: error });
   }
-  if (TRANSIENT.has(code) || e.$fault === 'server' || (status !== undefined && status >= 500)) {
+  if (is(TRANSIENT) || e.$fault === 'server' || (status !== undefined && status >= 500)) {
     return new RetryableAwsError(text, { cause: error });
   }
   if (code === 'DependencyViolation' || code === 'ResourceInUse' || code === 'HostedZoneNotEmpty' || code === 'DeleteConflict') {
     return new DependencyViolationError(text, { cause: error });
   }
-  if (ACCESS_DENIED.has(code)) return new AccessDeniedError(text, { cause: error });
+  if (is(ACCESS_DENIED)) return new AccessDeniedError(text, { cause: error });
   if (isQuota(code)) return new QuotaExceededError(text, { cause: error });
   if (code === 'MalformedPolicyDocument' || code === 'InvalidInput' || code === 'ValidationError') {
     return new InvalidInputError([{ field: '(request)', rule: text }], { cause: error });
@@ -123,5 +131,5 @@ export function translateAwsError(error: unknown, what: string): ProvisioningErr
 /** True when the error is AWS's "that resource does not exist" for any of the given codes. */
 export function isNotFound(error: unknown, ...codes: string[]): boolean {
   const code = awsErrorCode(error);
-  return codes.length > 0 ? codes.includes(code) : /NotFound|NoSuchEntity|NoSuch/.test(code);
+  return codes.length > 0 ? codes.includes(code) || codes.includes(baseCode(code)) : /NotFound|NoSuchEntity|NoSuch/.test(code);
 }
