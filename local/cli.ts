@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { defaultRoleName } from '../shared/config';
 import { InvalidInputError } from '../shared/errors';
 import { parseRequest } from '../shared/request';
 import { readableError, summarizeHistory } from '../shared/status';
@@ -117,6 +118,7 @@ async function provision(args: string[], io: Io): Promise<number> {
       provisioningId,
       region: parsed.region,
       targetAccount: parsed.targetAccount,
+      iamRoleName: parsed.iamRole?.name ?? defaultRoleName(parsed.projectName),
       awsEndpoint: stack.awsEndpoint,
       embedded: Boolean(stack.moto),
       executions: [],
@@ -174,7 +176,7 @@ async function teardown(args: string[], io: Io): Promise<number> {
     const name = `${provisioningId}--teardown-${n}`;
     if (entry) index.put({ ...entry, teardowns: [...entry.teardowns, name] });
     io.out(`Tearing down ${provisioningId} in ${region} (AWS endpoint: ${stack.awsEndpoint})`);
-    const record = await runWorkflow(stack, 'byoc-teardown', name, { provisioningId, region, ...(entry?.targetAccount ? { targetAccount: entry.targetAccount } : {}) }, io);
+    const record = await runWorkflow(stack, 'byoc-teardown', name, { provisioningId, region, ...(entry?.iamRoleName ? { iamRoleName: entry.iamRoleName } : {}), ...(entry?.targetAccount ? { targetAccount: entry.targetAccount } : {}) }, io);
     if (record.status === 'SUCCEEDED') {
       io.out('');
       io.out(`Removed everything tagged byoc:provisioning-id=${provisioningId}:`);

@@ -180,6 +180,8 @@ export class LocalEngine {
           record.status = 'ABORTED';
           record.error = stopped?.error;
           record.cause = stopped?.cause;
+          // AWS records StopExecution's error and cause on the ExecutionAborted event too.
+          for (const event of added) if (event.type === 'ExecutionAborted') event.executionAbortedEventDetails = { error: stopped?.error, cause: stopped?.cause };
         } else if (log.type === 'ExecutionTimeout') {
           record.status = 'TIMED_OUT';
         }

@@ -1,9 +1,33 @@
 import type { Context } from 'aws-lambda';
+import { handler as AttachManagedPolicies } from '../functions/steps/attach-managed-policies';
+import { handler as CheckNatGateway } from '../functions/steps/check-nat-gateway';
+import { handler as CheckPrivateDnsChange } from '../functions/steps/check-private-dns-change';
+import { handler as CheckVpcEndpoint } from '../functions/steps/check-vpc-endpoint';
+import { handler as CreateEksRole } from '../functions/steps/create-eks-role';
+import { handler as CreateInternetGateway } from '../functions/steps/create-internet-gateway';
+import { handler as CreateNatGateway } from '../functions/steps/create-nat-gateway';
+import { handler as CreatePrivateDns } from '../functions/steps/create-private-dns';
+import { handler as CreateRouteTables } from '../functions/steps/create-route-tables';
+import { handler as CreateSecurityGroup } from '../functions/steps/create-security-group';
+import { handler as CreateSubnets } from '../functions/steps/create-subnets';
+import { handler as CreateVpc } from '../functions/steps/create-vpc';
+import { handler as CreateVpcEndpoint } from '../functions/steps/create-vpc-endpoint';
+import { handler as DeleteEksRole } from '../functions/steps/delete-eks-role';
+import { handler as DeleteInternetGateway } from '../functions/steps/delete-internet-gateway';
+import { handler as DeleteNatGateway } from '../functions/steps/delete-nat-gateway';
+import { handler as DeletePrivateDns } from '../functions/steps/delete-private-dns';
+import { handler as DeleteRouteTables } from '../functions/steps/delete-route-tables';
+import { handler as DeleteSecurityGroup } from '../functions/steps/delete-security-group';
+import { handler as DeleteSubnets } from '../functions/steps/delete-subnets';
+import { handler as DeleteVpc } from '../functions/steps/delete-vpc';
+import { handler as DeleteVpcEndpoint } from '../functions/steps/delete-vpc-endpoint';
+import { handler as FindLeftovers } from '../functions/steps/find-leftovers';
+import { handler as PutInlinePolicies } from '../functions/steps/put-inline-policies';
+import { handler as ReleaseElasticIp } from '../functions/steps/release-elastic-ip';
+import { handler as Report } from '../functions/steps/report';
 import { handler as ValidateInput } from '../functions/steps/validate-input';
 import { handler as ValidateTeardownInput } from '../functions/steps/validate-teardown-input';
-import { handler as CreateVpc } from '../functions/steps/create-vpc';
-import { handler as DeleteVpc } from '../functions/steps/delete-vpc';
-import { handler as Report } from '../functions/steps/report';
+import { handler as Verify } from '../functions/steps/verify';
 
 /** A Lambda handler as the local runtime calls it. */
 export type LocalHandler = (event: never, context: Context) => Promise<unknown>;
@@ -13,9 +37,33 @@ export type LocalHandler = (event: never, context: Context) => Promise<unknown>;
  * `${<Name>FunctionArn}`; a unit test checks that this table, serverless.yml and the ASL files agree.
  */
 export const localFunctions: Record<string, LocalHandler> = {
+  AttachManagedPolicies,
+  CheckNatGateway,
+  CheckPrivateDnsChange,
+  CheckVpcEndpoint,
+  CreateEksRole,
+  CreateInternetGateway,
+  CreateNatGateway,
+  CreatePrivateDns,
+  CreateRouteTables,
+  CreateSecurityGroup,
+  CreateSubnets,
+  CreateVpc,
+  CreateVpcEndpoint,
+  DeleteEksRole,
+  DeleteInternetGateway,
+  DeleteNatGateway,
+  DeletePrivateDns,
+  DeleteRouteTables,
+  DeleteSecurityGroup,
+  DeleteSubnets,
+  DeleteVpc,
+  DeleteVpcEndpoint,
+  FindLeftovers,
+  PutInlinePolicies,
+  ReleaseElasticIp,
+  Report,
   ValidateInput,
   ValidateTeardownInput,
-  CreateVpc,
-  DeleteVpc,
-  Report,
+  Verify,
 } as Record<string, LocalHandler>;

@@ -6,6 +6,8 @@ export interface ProvisioningEntry {
   provisioningId: string;
   region: string;
   targetAccount?: { roleArn: string; externalId: string };
+  /** The EKS role's name (teardown finds it without scanning every role). */
+  iamRoleName?: string;
   /** The AWS endpoint it was built against. */
   awsEndpoint: string;
   /** True when that endpoint was an embedded moto that lives only as long as the run that started it. */

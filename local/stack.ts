@@ -4,6 +4,8 @@ import { clearClientCache } from '../shared/aws/clients';
 import { LocalEngine } from './engine';
 import { ExecutionStore } from './executions';
 import { startMoto, type MotoServer } from './moto';
+import { installRealism, randomSeed, type ProfileName, type ProfileOverrides, type RealismHandle, type RealismProfile } from './realism';
+import { startSfnServer, within, type SfnServer } from './sfn-server';
 
 /** The running local stack: where AWS is, and the engine that runs the state machines. */
 export interface LocalStack {
@@ -13,16 +15,35 @@ export interface LocalStack {
   moto?: MotoServer;
   engine: LocalEngine;
   store: ExecutionStore;
+  /** The realism layer on every AWS client the steps build: its events, `setFaults()`, ... */
+  realism: RealismHandle;
+  /** The profile in force (after overrides), with its `timeScale` - the engine runs on the same one. */
+  profile: RealismProfile;
+  /** The seed of every random choice: pass it back as `seed` to replay a chaos run. */
+  seed: number;
+  /** The local Step Functions API, when `sfnServer` was asked for (also in `AWS_ENDPOINT_URL_SFN`). */
+  sfnEndpoint?: string;
+  /** Stop everything: running executions (aborted), the Step Functions API, the realism layer, moto. */
   stop(): Promise<void>;
 }
 
 export interface LocalStackOptions {
   /** Where execution records live (default `BYOC_STATE_DIR` or `./.byoc`). */
   stateDir?: string;
-  /** Real AWS durations divided by this (see {@link LocalEngine}). */
+  /** Real AWS durations divided by this. Default: the profile's (instant: Infinity, realistic and chaos: 100). */
   timeScale?: number;
   /** Use this endpoint instead of starting moto (default: `AWS_ENDPOINT_URL` when set). */
   awsEndpoint?: string;
+  /** How much like AWS: `instant` (moto as is), `realistic` (timing, consistency, throttling), `chaos` (+ faults). Default `instant`. */
+  profile?: ProfileName | string;
+  /** Profile changes on top of the named one (tests). */
+  overrides?: ProfileOverrides;
+  /** Faults to inject (fault-spec syntax, e.g. `CreateNatGateway:lose-response,*:throttle=0.1`). */
+  faults?: string;
+  /** Seed of every random choice (default: a fresh one, reported as `seed`). */
+  seed?: number;
+  /** Also serve the Step Functions API on a loopback port and point `AWS_ENDPOINT_URL_SFN` at it. Default false. */
+  sfnServer?: boolean;
 }
 
 /** Dummy credentials for moto; never used when the user points us at a real endpoint with their own. */
@@ -38,28 +59,75 @@ function ensureCredentials(): void {
  * The steps' JSON logs follow `POWERTOOLS_LOG_LEVEL`, read when the logger is created: the CLI and jest set it
  * (SILENT unless asked) before anything imports the steps.
  *
- * Start the local stack: moto on a free loopback port (unless an endpoint is given), the SDK pointed at it, and
- * the local Step Functions engine. `stop()` shuts moto down; it also dies with this process.
+ * Start the local stack with one call: moto on a free loopback port (unless an endpoint is given), the SDK
+ * pointed at it, the realism layer of the chosen profile on every client the steps build, the local Step
+ * Functions engine on the profile's time scale, and optionally the Step Functions API. `stop()` shuts it all
+ * down; moto also dies with this process.
+ *
+ * @example
+ * const stack = await startLocalStack({ profile: 'chaos', seed: 42, sfnServer: true });
+ * try { ... } finally { await stack.stop(); }
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const given = options.awsEndpoint ?? process.env.AWS_ENDPOINT_URL;
-  const moto = given ? undefined : await startMoto();
-  const awsEndpoint = given ?? moto!.endpoint;
-  process.env.AWS_ENDPOINT_URL = awsEndpoint;
-  ensureCredentials();
-  clearClientCache();
-  const stateDir = resolve(options.stateDir ?? process.env.BYOC_STATE_DIR ?? '.byoc');
-  mkdirSync(stateDir, { recursive: true });
-  const store = new ExecutionStore(stateDir);
-  const engine = new LocalEngine({ store, timeScale: options.timeScale });
-  return {
-    awsEndpoint,
-    moto,
-    engine,
-    store,
-    async stop() {
+  const seed = options.seed ?? randomSeed();
+  // Check the profile and the faults before starting anything, so a typo costs nothing.
+  const overrides: ProfileOverrides = { ...options.overrides, ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}) };
+  const realism = installRealism({ profile: options.profile ?? 'instant', overrides, faults: options.faults, seed });
+
+  let moto: MotoServer | undefined;
+  let sfn: SfnServer | undefined;
+  const previousSfnEndpoint = process.env.AWS_ENDPOINT_URL_SFN;
+  const previousEndpoint = process.env.AWS_ENDPOINT_URL;
+  try {
+    const given = options.awsEndpoint ?? process.env.AWS_ENDPOINT_URL;
+    moto = given ? undefined : await startMoto();
+    const awsEndpoint = given ?? moto!.endpoint;
+    process.env.AWS_ENDPOINT_URL = awsEndpoint;
+    ensureCredentials();
+    clearClientCache();
+    const stateDir = resolve(options.stateDir ?? process.env.BYOC_STATE_DIR ?? '.byoc');
+    mkdirSync(stateDir, { recursive: true });
+    const store = new ExecutionStore(stateDir);
+    const engine = new LocalEngine({ store, timeScale: realism.profile.timeScale });
+    if (options.sfnServer) {
+      sfn = await startSfnServer({ engine });
+      process.env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
+      clearClientCache();
+    }
+
+    let stopping: Promise<void> | undefined;
+    const stop = async () => {
+      const running = [...engine.runningExecutions.values()];
+      for (const execution of running) execution.stop('States.Aborted', 'The local stack was stopped');
+      await within(Promise.all(running.map((e) => e.done)), 5000);
+      await sfn?.stop();
+      if (sfn) restoreEnv('AWS_ENDPOINT_URL_SFN', previousSfnEndpoint);
+      realism.uninstall();
+      // Our moto is gone: leave no endpoint pointing at it.
+      if (moto) restoreEnv('AWS_ENDPOINT_URL', previousEndpoint);
       clearClientCache();
       await moto?.stop();
-    },
-  };
+    };
+    return {
+      awsEndpoint,
+      moto,
+      engine,
+      store,
+      realism,
+      profile: realism.profile,
+      seed,
+      sfnEndpoint: sfn?.endpoint,
+      stop: () => (stopping ??= stop()),
+    };
+  } catch (error) {
+    await sfn?.stop();
+    realism.uninstall();
+    await moto?.stop();
+    throw error;
+  }
+}
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
 }

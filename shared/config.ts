@@ -1,5 +1,6 @@
 import { TAG_PROJECT, TAG_PROVISIONING_ID, TAG_VENDOR_KEY, TAG_VENDOR_VALUE } from './constants';
 import type { AwsTarget } from './aws/clients';
+import { oidcIssuerFromUrl } from './iam/trust-policy';
 import { planSubnets } from './network/cidr';
 import { PRIVATE_ZONE_NAME, partitionOf, regionInfo } from './regions';
 import type { ProvisioningRequest } from './request';
@@ -91,7 +92,7 @@ export function buildConfig(
       name: request.iamRole?.name ?? defaultRoleName(request.projectName),
       path: request.iamRole?.path ?? '/',
       ...(request.iamRole?.permissionsBoundaryArn ? { permissionsBoundaryArn: request.iamRole.permissionsBoundaryArn } : {}),
-      ...(request.iamRole?.oidcIssuerUrl ? { oidcIssuer: request.iamRole.oidcIssuerUrl.replace(/^https:\/\//, '').replace(/\/$/, '') } : {}),
+      ...(request.iamRole?.oidcIssuerUrl ? { oidcIssuer: oidcIssuerFromUrl(request.iamRole.oidcIssuerUrl, 'iamRole.oidcIssuerUrl') } : {}),
     },
   };
 }

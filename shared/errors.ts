@@ -137,5 +137,8 @@ export const TERMINAL_ERROR_NAMES = [
   'AwsOperationError',
 ] as const;
 
-/** Errors raised by the state machine itself (Fail states), not by a Lambda. */
-export const WORKFLOW_ERROR_NAMES = ['RollbackIncompleteError'] as const;
+/**
+ * Errors raised by the state machines themselves (Fail states), not by a Lambda: a wait that passed its deadline,
+ * and a rollback or teardown that could not remove everything (the cause lists each resource left).
+ */
+export const WORKFLOW_ERROR_NAMES = ['NatGatewayTimeout', 'VpcEndpointTimeout', 'PrivateDnsTimeout', 'RollbackIncompleteError', 'TeardownIncompleteError'] as const;

@@ -2,6 +2,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { DEFAULT_VPC_CIDR } from './constants';
 import { InvalidInputError, type FieldProblem } from './errors';
+import { oidcIssuerFromUrl } from './iam/trust-policy';
 import { vpcCidrProblem } from './network/cidr';
 import { regionInfo, supportedRegions } from './regions';
 
@@ -205,6 +206,15 @@ export function parseRequest(input: unknown): ProvisioningRequest & { network: N
         field: 'network.privateDns.enabled',
         rule: `no private DNS record name is known for region ${request.region} (the guide names one for ${supportedRegions().filter((r) => regionInfo(r)?.privateDnsRecordName).join(', ')})`,
       });
+    }
+  }
+  const issuer = request.iamRole?.oidcIssuerUrl;
+  if (typeof issuer === 'string' && !problems.some((p) => p.field === 'iamRole.oidcIssuerUrl')) {
+    try {
+      oidcIssuerFromUrl(issuer, 'iamRole.oidcIssuerUrl');
+    } catch (error) {
+      if (error instanceof InvalidInputError) problems.push(...error.problems);
+      else throw error;
     }
   }
   if (problems.length > 0) throw new InvalidInputError(problems);

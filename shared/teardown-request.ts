@@ -15,6 +15,8 @@ export const teardownSchema = {
     provisioningId: requestSchema.properties.provisioningId,
     region: requestSchema.properties.region,
     targetAccount: requestSchema.properties.targetAccount,
+    /** The EKS role's name, when known: without it the teardown finds the role by reading every role's tags. */
+    iamRoleName: requestSchema.properties.iamRole.properties.name,
   },
 } as const;
 
@@ -24,7 +26,7 @@ const validate = new Ajv({ allErrors: true, strict: false }).compile(teardownSch
  * Validate a teardown request.
  * @throws InvalidInputError naming each bad field.
  */
-export function parseTeardownRequest(input: unknown): TargetConfig {
+export function parseTeardownRequest(input: unknown): TargetConfig & { iamRole?: { name: string } } {
   const problems: FieldProblem[] = [];
   if (!validate(input)) {
     for (const e of validate.errors ?? []) {
@@ -33,10 +35,11 @@ export function parseTeardownRequest(input: unknown): TargetConfig {
       problems.push({ field, rule });
     }
   }
-  const request = input as TargetConfig;
+  const request = input as TargetConfig & { iamRoleName?: string };
   if (problems.length === 0 && !regionInfo(request.region)) {
     problems.push({ field: 'region', rule: `"${request.region}" is not supported (V1); supported regions: ${supportedRegions().join(', ')}` });
   }
   if (problems.length > 0) throw new InvalidInputError(problems);
-  return request;
+  const { iamRoleName, ...target } = request;
+  return { ...target, ...(iamRoleName ? { iamRole: { name: iamRoleName } } : {}) };
 }

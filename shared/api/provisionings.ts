@@ -10,6 +10,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
+import { defaultRoleName } from '../config';
 import { InvalidInputError } from '../errors';
 import { parseRequest, type ProvisioningRequest } from '../request';
 import { readableError, summarizeHistory, type ReadableError, type StepProgress } from '../status';
@@ -183,7 +184,12 @@ export async function startTeardown(provisioningId: string, deps: ProvisioningSe
     return { provisioningId, executionArn: latest.executionArn, status: latest.status, startedAt: new Date(d.startDate!).toISOString() };
   }
   const original = JSON.parse(execution.input ?? '{}') as ProvisioningRequest;
-  const input = { provisioningId, region: original.region, ...(original.targetAccount ? { targetAccount: original.targetAccount } : {}) };
+  const input = {
+    provisioningId,
+    region: original.region,
+    iamRoleName: original.iamRole?.name ?? defaultRoleName(original.projectName),
+    ...(original.targetAccount ? { targetAccount: original.targetAccount } : {}),
+  };
   const name = `${provisioningId}--teardown-${(latest ? Number(latest.name.split('-').pop()) : 0) + 1}`;
   const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.teardownStateMachineArn, name, input: JSON.stringify(input) }));
   return { provisioningId, executionArn: out.executionArn!, status: 'RUNNING', startedAt: new Date(out.startDate!).toISOString() };

@@ -99,3 +99,11 @@ describe('parseRequest (the provisioning request schema)', () => {
     expect(problemsOf([1])).toEqual(['(request): must be a JSON object']);
   });
 });
+
+describe('parseRequest on the OIDC issuer (R1)', () => {
+  it('rejects an issuer URL IAM could not use, naming iamRole.oidcIssuerUrl', () => {
+    expect(problemsOf({ projectName: 'demo', region: 'us-west-2', iamRole: { oidcIssuerUrl: 'https://oidc.eks.us-west-2.amazonaws.com' } })).toEqual([
+      expect.stringMatching(/^iamRole\.oidcIssuerUrl: must have a path after the host/),
+    ]);
+  });
+});

@@ -56,13 +56,42 @@ describe.each(definitions)('the state machine $file', ({ file, text, json }) => 
 describe('the provision workflow', () => {
   const provision = definitions.find((d) => d.file.endsWith('provision.asl.json'))!.json;
 
-  it('sends every forward step that can leave something behind into a Rollback* state', () => {
-    const forward = allStates(provision).filter(([name, s]) => s.Type === 'Task' && !name.startsWith('Rollback') && name !== 'ValidateInput');
-    expect(forward.length).toBeGreaterThan(0);
+  it('sends every top-level forward state that can leave something behind into the rollback (branch steps are covered by their Parallel)', () => {
+    const topLevel = Object.entries(provision.States as Record<string, { Type: string; Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[] }>);
+    const forward = topLevel.filter(([name, s]) => (s.Type === 'Task' || s.Type === 'Parallel') && !name.startsWith('Rollback') && name !== 'ValidateInput' && name !== 'FindLeftovers');
+    expect(forward.map(([name]) => name)).toEqual(['BuildNetworkAndRole', 'Verify', 'Report']);
     for (const [name, state] of forward) {
-      const catches = (state as { Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[] }).Catch ?? [];
-      const all = catches.find((c) => c.ErrorEquals.includes('States.ALL'));
-      expect({ name, next: all?.Next.startsWith('Rollback') ?? false, resultPath: all?.ResultPath }).toEqual({ name, next: true, resultPath: '$.error' });
+      const all = (state.Catch ?? []).find((c) => c.ErrorEquals.includes('States.ALL'));
+      expect({ name, next: all?.Next, resultPath: all?.ResultPath }).toEqual({ name, next: 'BeginRollback', resultPath: '$.error' });
+    }
+  });
+
+  it('undoes in the same order in the rollback and in the teardown workflow', () => {
+    const teardown = definitions.find((d) => d.file.endsWith('teardown.asl.json'))!.json;
+    const undoOrder = (json: { States: Record<string, { Type: string; Resource?: string }> }) =>
+      Object.values(json.States).filter((s) => s.Type === 'Task' && /\$\{Delete|\$\{Release/.test(s.Resource ?? '')).map((s) => s.Resource);
+    expect(undoOrder(provision)).toEqual(undoOrder(teardown));
+    expect(undoOrder(provision)).toEqual([
+      '${DeleteEksRoleFunctionArn}', '${DeletePrivateDnsFunctionArn}', '${DeleteVpcEndpointFunctionArn}', '${DeleteRouteTablesFunctionArn}',
+      '${DeleteNatGatewayFunctionArn}', '${ReleaseElasticIpFunctionArn}', '${DeleteInternetGatewayFunctionArn}', '${DeleteSecurityGroupFunctionArn}',
+      '${DeleteSubnetsFunctionArn}', '${DeleteVpcFunctionArn}',
+    ]);
+  });
+
+  it('lets every undo step fail without stopping the rest of the rollback (the leftover sweep reports it)', () => {
+    for (const [name, state] of allStates(provision).filter(([n]) => n.startsWith('Rollback'))) {
+      const next = (state as { Next?: string }).Next;
+      const catchAll = ((state as { Catch?: { ErrorEquals: string[]; Next: string }[] }).Catch ?? []).find((c) => c.ErrorEquals.includes('States.ALL'));
+      expect({ name, catchesToNext: catchAll?.Next === next }).toEqual({ name, catchesToNext: true });
+    }
+  });
+
+  it('fails with error names shared/errors.ts documents', () => {
+    for (const { json } of definitions) {
+      for (const [, state] of allStates(json).filter(([, s]) => s.Type === 'Fail')) {
+        const error = (state as { Error?: string }).Error;
+        if (error) expect(WORKFLOW_ERROR_NAMES as readonly string[]).toContain(error);
+      }
     }
   });
 });
@@ -70,9 +99,8 @@ describe('the provision workflow', () => {
 describe('serverless.yml', () => {
   const config = loadServerlessConfig();
 
-  it('defines one function per local function, with a handler file that exists', () => {
-    const steps = Object.fromEntries(Object.entries(config.functions).filter(([, f]) => f.handler.startsWith('functions/steps/')));
-    expect(Object.keys(steps).sort()).toEqual(Object.keys(localFunctions).sort());
+  it('defines a function for every step the workflows call, and a handler file for every function', () => {
+    for (const name of Object.keys(localFunctions)) expect(Object.keys(config.functions)).toContain(name);
     for (const fn of Object.values(config.functions)) {
       const file = fn.handler.replace(/\.handler$/, '.ts');
       expect(existsSync(join(root, file)) ? file : `missing ${file}`).toBe(file);
@@ -84,7 +112,7 @@ describe('serverless.yml', () => {
       const file = /\$\{file\(\.\/(.+)\)\}/.exec(definition)![1];
       const placeholders = placeholdersOf(readFileSync(join(root, file), 'utf8'));
       const substitutions = config.resources.extensions[id].Properties.DefinitionSubstitutions;
-      expect({ machine, keys: Object.keys(substitutions).sort() }).toEqual({ machine, keys: placeholders.map((p) => `${p}FunctionArn`) });
+      expect({ machine, keys: Object.keys(substitutions).sort() }).toEqual({ machine, keys: placeholders.map((p) => `${p}FunctionArn`).sort() });
       for (const p of placeholders) expect(substitutions[`${p}FunctionArn`]).toEqual({ 'Fn::GetAtt': `${p}LambdaFunction.Arn` });
     }
   });

@@ -1,0 +1,345 @@
+import { ec2NotFoundAnswer, type AwsErrorAnswer, type RealismService } from './aws-errors';
+import { scaledMs, type RealismProfile, type SecondsRange } from './profiles';
+import { between, type Random } from './random';
+
+/**
+ * What moto does not model, kept beside it: when each resource the layer saw being created becomes ready (or
+ * gone), when it becomes visible, what depends on what, and which idempotency tokens were used. All times are
+ * wall-clock milliseconds already divided by the profile's time scale.
+ */
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+interface Lifecycle {
+  readyAt: number;
+  /** Set once a delete was accepted: until `goneAt` the resource is `deleting`. */
+  deletingAt?: number;
+  goneAt?: number;
+}
+interface NatGatewayRecord extends Lifecycle {
+  id: string;
+  vpcId?: string;
+  subnetId?: string;
+  allocationIds: string[];
+}
+interface VpcEndpointRecord extends Lifecycle {
+  id: string;
+  vpcId?: string;
+  subnetIds: string[];
+  groupIds: string[];
+}
+
+/** A note on what the world changed in an answer, for the event log. */
+export interface WorldNote {
+  detail: string;
+}
+
+/** What an idempotency-token check decided. */
+export type TokenDecision =
+  | { kind: 'none' }
+  | { kind: 'first'; key: string; params: string }
+  | { kind: 'replay'; output: Obj }
+  | { kind: 'wait'; pending: Promise<Obj | undefined> }
+  | { kind: 'mismatch'; answer: AwsErrorAnswer };
+
+/** Creates whose new ID EC2 may not know yet on the next call, and where the ID is in the answer. */
+const EC2_CREATED_ID: Record<string, (out: Obj) => string | undefined> = {
+  CreateVpc: (o) => str(obj(o.Vpc)?.VpcId),
+  CreateSubnet: (o) => str(obj(o.Subnet)?.SubnetId),
+  CreateSecurityGroup: (o) => str(o.GroupId),
+  CreateInternetGateway: (o) => str(obj(o.InternetGateway)?.InternetGatewayId),
+  CreateRouteTable: (o) => str(obj(o.RouteTable)?.RouteTableId),
+  AllocateAddress: (o) => str(o.AllocationId),
+  CreateNatGateway: (o) => str(obj(o.NatGateway)?.NatGatewayId),
+  CreateVpcEndpoint: (o) => str(obj(o.VpcEndpoint)?.VpcEndpointId),
+};
+
+/** EC2 calls that name resources by ID and so can miss a just-created one (AWS's eventual consistency). */
+const ec2NamesResources = (operation: string): boolean => /^(Describe|Modify)/.test(operation) || operation === 'CreateRoute' || operation === 'ReplaceRoute';
+
+/** Calls whose ClientToken moto ignores while AWS honours it. */
+const EC2_TOKEN_OPERATIONS = new Set(['CreateNatGateway', 'CreateVpcEndpoint', 'CreateRouteTable']);
+
+/** Route 53 calls that answer with a `ChangeInfo` that is PENDING on AWS. */
+const ROUTE53_CHANGES = new Set(['CreateHostedZone', 'ChangeResourceRecordSets', 'DeleteHostedZone', 'AssociateVPCWithHostedZone', 'DisassociateVPCFromHostedZone']);
+
+/** JSON with sorted keys: two inputs with the same parameters give the same text. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Obj).filter(([, v]) => v !== undefined);
+    return `{${entries.sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const withoutKey = (input: Obj, key: string): Obj => Object.fromEntries(Object.entries(input).filter(([k]) => k !== key));
+
+export class SimulatedWorld {
+  private readonly natGateways = new Map<string, NatGatewayRecord>();
+  private readonly vpcEndpoints = new Map<string, VpcEndpointRecord>();
+  private readonly changes = new Map<string, number>();
+  private readonly ec2VisibleAt = new Map<string, number>();
+  private readonly rolesVisibleAt = new Map<string, number>();
+  private readonly tokens = new Map<string, { params: string; output?: Obj; pending?: Promise<Obj | undefined> }>();
+
+  constructor(
+    private readonly profile: RealismProfile,
+    private readonly random: Random,
+    private readonly now: () => number,
+  ) {}
+
+  private after(range: SecondsRange): number {
+    return this.now() + scaledMs(between(this.random, range), this.profile.timeScale);
+  }
+
+  // ---- learning from answers ----------------------------------------------------------------
+
+  /** Record what a successful call created or deleted. */
+  learn(service: RealismService, operation: string, input: Obj, output: Obj): void {
+    const { readiness, consistency } = this.profile;
+    if (service === 'ec2') {
+      const created = EC2_CREATED_ID[operation]?.(output);
+      if (created && consistency) this.ec2VisibleAt.set(created, this.after(consistency.ec2));
+      if (!readiness) return;
+      if (operation === 'CreateNatGateway') {
+        const nat = obj(output.NatGateway);
+        const id = str(nat?.NatGatewayId);
+        if (id && !this.natGateways.has(id)) {
+          const addresses = Array.isArray(nat?.NatGatewayAddresses) ? nat.NatGatewayAddresses.map((a) => str(obj(a)?.AllocationId)) : [];
+          this.natGateways.set(id, {
+            id,
+            vpcId: str(nat?.VpcId),
+            subnetId: str(nat?.SubnetId) ?? str(input.SubnetId),
+            allocationIds: [...new Set([...addresses, str(input.AllocationId)].filter((a): a is string => !!a))],
+            readyAt: this.after(readiness.natGatewayAvailable),
+          });
+        }
+      } else if (operation === 'DeleteNatGateway') {
+        const id = str(output.NatGatewayId) ?? str(input.NatGatewayId);
+        if (id) this.startDeleting(this.natGateways, id, readiness.natGatewayDeleted, () => ({ id, allocationIds: [], readyAt: 0 }));
+      } else if (operation === 'CreateVpcEndpoint') {
+        const endpoint = obj(output.VpcEndpoint);
+        const id = str(endpoint?.VpcEndpointId);
+        if (id && !this.vpcEndpoints.has(id)) {
+          const groups = Array.isArray(endpoint?.Groups) ? endpoint.Groups.map((g) => str(obj(g)?.GroupId)) : [];
+          this.vpcEndpoints.set(id, {
+            id,
+            vpcId: str(endpoint?.VpcId) ?? str(input.VpcId),
+            subnetIds: [...new Set([...strs(endpoint?.SubnetIds), ...strs(input.SubnetIds)])],
+            groupIds: [...new Set([...groups, ...strs(input.SecurityGroupIds)].filter((g): g is string => !!g))],
+            readyAt: this.after(readiness.vpcEndpointAvailable),
+          });
+        }
+      } else if (operation === 'DeleteVpcEndpoints') {
+        const failed = new Set((Array.isArray(output.Unsuccessful) ? output.Unsuccessful : []).map((u) => str(obj(u)?.ResourceId)));
+        for (const id of strs(input.VpcEndpointIds)) {
+          if (!failed.has(id)) this.startDeleting(this.vpcEndpoints, id, readiness.vpcEndpointDeleted, () => ({ id, subnetIds: [], groupIds: [], readyAt: 0 }));
+        }
+      }
+    } else if (service === 'iam') {
+      if (operation === 'CreateRole' && consistency) {
+        const name = str(obj(output.Role)?.RoleName) ?? str(input.RoleName);
+        if (name) this.rolesVisibleAt.set(name, this.after(consistency.iam));
+      }
+    } else if (service === 'route53' && readiness && ROUTE53_CHANGES.has(operation)) {
+      const id = changeId(str(obj(output.ChangeInfo)?.Id));
+      if (id && !this.changes.has(id)) this.changes.set(id, this.after(readiness.route53InSync));
+    }
+  }
+
+  /** A delete AWS accepted: the resource is `deleting` for a while. One created before the layer was installed is tracked from here. */
+  private startDeleting<T extends Lifecycle>(map: Map<string, T>, id: string, range: SecondsRange, unseen: () => T): void {
+    const record = map.get(id) ?? unseen();
+    if (record.deletingAt === undefined) {
+      record.deletingAt = this.now();
+      record.goneAt = this.after(range);
+    }
+    map.set(id, record);
+  }
+
+  // ---- what AWS would say now ---------------------------------------------------------------
+
+  private stateOf(record: Lifecycle): string {
+    const now = this.now();
+    if (record.goneAt !== undefined) return now < record.goneAt ? 'deleting' : 'deleted';
+    return now < record.readyAt ? 'pending' : 'available';
+  }
+
+  /** Wall time left until the record's next state, for messages. */
+  private remaining(record: Lifecycle): string {
+    return `${(((record.goneAt ?? record.readyAt) - this.now()) / 1000).toFixed(2)} s`;
+  }
+
+  /**
+   * Rewrite a parsed answer to what AWS would show at this moment (a NAT gateway still `pending`, a change still
+   * `PENDING`). Only `available`/`deleted` answers from moto are rewritten; a `failed` one stays failed.
+   * `stateFilter` is the state filter the layer took out of the request (moto would have matched it against its
+   * own instant states): it is applied here, to the states AWS would show.
+   */
+  rewrite(service: RealismService, operation: string, input: Obj, output: Obj, stateFilter?: string[]): WorldNote[] {
+    if (!this.profile.readiness) return [];
+    const notes: WorldNote[] = [];
+    const apply = (item: Obj | undefined, map: Map<string, Lifecycle>, idKey: string) => {
+      const id = str(item?.[idKey]);
+      const record = id ? map.get(id) : undefined;
+      if (!item || !id || !record) return;
+      const shown = str(item.State);
+      if (shown !== 'available' && shown !== 'deleted' && shown !== 'deleting' && shown !== 'pending') return;
+      const state = this.stateOf(record);
+      if (state !== shown) {
+        item.State = state;
+        if (state === 'pending' || state === 'deleting') notes.push({ detail: `${id} ${state} (${state === 'pending' ? 'available' : 'deleted'} in ${this.remaining(record)})` });
+      }
+    };
+    if (service === 'ec2') {
+      if (operation === 'CreateNatGateway') apply(obj(output.NatGateway), this.natGateways, 'NatGatewayId');
+      if (operation === 'CreateVpcEndpoint') apply(obj(output.VpcEndpoint), this.vpcEndpoints, 'VpcEndpointId');
+      if (operation === 'DescribeNatGateways' && Array.isArray(output.NatGateways)) {
+        for (const item of output.NatGateways) apply(obj(item), this.natGateways, 'NatGatewayId');
+        if (stateFilter) output.NatGateways = output.NatGateways.filter((n) => stateFilter.includes(String(obj(n)?.State)));
+      }
+      if (operation === 'DescribeVpcEndpoints' && Array.isArray(output.VpcEndpoints)) {
+        for (const item of output.VpcEndpoints) apply(obj(item), this.vpcEndpoints, 'VpcEndpointId');
+        if (stateFilter) output.VpcEndpoints = output.VpcEndpoints.filter((n) => stateFilter.includes(String(obj(n)?.State)));
+      }
+    }
+    if (service === 'route53') {
+      const info = obj(output.ChangeInfo);
+      const id = changeId(str(info?.Id) ?? (operation === 'GetChange' ? str(input.Id) : undefined));
+      const insyncAt = id ? this.changes.get(id) : undefined;
+      if (info && insyncAt !== undefined && this.now() < insyncAt && info.Status === 'INSYNC') {
+        info.Status = 'PENDING';
+        notes.push({ detail: `change ${id} PENDING (INSYNC in ${((insyncAt - this.now()) / 1000).toFixed(2)} s)` });
+      }
+    }
+    return notes;
+  }
+
+  /** The name of the state filter of a Describe call that the layer must apply itself (moto would match instant states). */
+  static stateFilterKey(operation: string): { param: string; name: string } | undefined {
+    if (operation === 'DescribeNatGateways') return { param: 'Filter', name: 'state' };
+    if (operation === 'DescribeVpcEndpoints') return { param: 'Filters', name: 'vpc-endpoint-state' };
+    return undefined;
+  }
+
+  /** A just-created resource this call names and AWS would not know yet: the NotFound AWS answers with. */
+  notYetVisible(service: RealismService, operation: string, input: Obj): AwsErrorAnswer | undefined {
+    if (!this.profile.consistency) return undefined;
+    const now = this.now();
+    if (service === 'ec2' && ec2NamesResources(operation)) {
+      for (const [key, value] of Object.entries(input)) {
+        if (key === 'Filters' || key === 'Filter' || key === 'TagSpecifications') continue;
+        for (const id of typeof value === 'string' ? [value] : strs(value)) {
+          const visibleAt = this.ec2VisibleAt.get(id);
+          if (visibleAt !== undefined && now < visibleAt) return ec2NotFoundAnswer(id, operation);
+        }
+      }
+    }
+    if (service === 'iam' && operation !== 'CreateRole') {
+      const role = str(input.RoleName);
+      const visibleAt = role ? this.rolesVisibleAt.get(role) : undefined;
+      if (role && visibleAt !== undefined && now < visibleAt) return { code: 'NoSuchEntity', message: `The role with name ${role} cannot be found.`, status: 404 };
+    }
+    return undefined;
+  }
+
+  /** A call that depends on something still in use or still being deleted: the error AWS answers with. */
+  dependencyViolation(service: RealismService, operation: string, input: Obj): AwsErrorAnswer | undefined {
+    if (!this.profile.dependencies || service !== 'ec2') return undefined;
+    const liveNats = [...this.natGateways.values()].filter((n) => this.stateOf(n) !== 'deleted');
+    const liveEndpoints = [...this.vpcEndpoints.values()].filter((e) => this.stateOf(e) !== 'deleted');
+    const violation = (message: string): AwsErrorAnswer => ({ code: 'DependencyViolation', message, status: 400 });
+    switch (operation) {
+      case 'ReleaseAddress': {
+        // AWS's answer is the misleading AuthFailure while a NAT gateway (even a deleting one) holds the address.
+        const id = str(input.AllocationId);
+        if (id && liveNats.some((n) => n.allocationIds.includes(id))) return { code: 'AuthFailure', message: 'You do not have permission to access the specified resource.', status: 400 };
+        return undefined;
+      }
+      case 'DeleteSubnet': {
+        const id = str(input.SubnetId);
+        if (id && (liveNats.some((n) => n.subnetId === id) || liveEndpoints.some((e) => e.subnetIds.includes(id)))) {
+          return violation(`The subnet '${id}' has dependencies and cannot be deleted.`);
+        }
+        return undefined;
+      }
+      case 'DeleteSecurityGroup': {
+        const id = str(input.GroupId);
+        if (id && liveEndpoints.some((e) => e.groupIds.includes(id))) return violation(`resource ${id} has a dependent object`);
+        return undefined;
+      }
+      case 'DetachInternetGateway': {
+        const vpc = str(input.VpcId);
+        if (vpc && liveNats.some((n) => n.vpcId === vpc)) {
+          return violation(`Network ${vpc} has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.`);
+        }
+        return undefined;
+      }
+      case 'DeleteVpc': {
+        const vpc = str(input.VpcId);
+        if (vpc && (liveNats.some((n) => n.vpcId === vpc) || liveEndpoints.some((e) => e.vpcId === vpc))) {
+          return violation(`The vpc '${vpc}' has dependencies and cannot be deleted.`);
+        }
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  // ---- idempotency tokens -------------------------------------------------------------------
+
+  /**
+   * AWS's token rules where moto has none: EC2 (ClientToken) - same token and same parameters give the first
+   * answer, different parameters `IdempotentParameterMismatch`; Route 53 CreateHostedZone - a CallerReference
+   * already used gives `HostedZoneAlreadyExists`, whatever the parameters (as Route 53 documents it).
+   */
+  checkToken(service: RealismService, operation: string, input: Obj): TokenDecision {
+    if (!this.profile.idempotencyTokens) return { kind: 'none' };
+    let tokenKey: string;
+    if (service === 'ec2' && EC2_TOKEN_OPERATIONS.has(operation)) tokenKey = 'ClientToken';
+    else if (service === 'route53' && operation === 'CreateHostedZone') tokenKey = 'CallerReference';
+    else return { kind: 'none' };
+    const token = str(input[tokenKey]);
+    if (!token) return { kind: 'none' }; // the SDK fills in a fresh token per call: nothing to match
+    const key = `${service}:${operation}:${token}`;
+    const params = stableJson(withoutKey(input, tokenKey));
+    const seen = this.tokens.get(key);
+    if (!seen) {
+      this.tokens.set(key, { params });
+      return { kind: 'first', key, params };
+    }
+    if (service === 'route53') {
+      return { kind: 'mismatch', answer: { code: 'HostedZoneAlreadyExists', message: `A hosted zone has already been created with the specified caller reference '${token}'.`, status: 409 } };
+    }
+    if (seen.params !== params) {
+      return { kind: 'mismatch', answer: { code: 'IdempotentParameterMismatch', message: `The client token '${token}' was already used with different parameters.`, status: 400 } };
+    }
+    if (seen.output) return { kind: 'replay', output: structuredClone(seen.output) };
+    return { kind: 'wait', pending: seen.pending ?? Promise.resolve(undefined) };
+  }
+
+  /** The first call with a token is under way: calls that repeat it meanwhile wait for its answer. */
+  tokenPending(key: string, pending: Promise<Obj | undefined>): void {
+    const seen = this.tokens.get(key);
+    if (seen) seen.pending = pending;
+  }
+
+  /** The first call with a token answered (or failed: then the token is free again, as AWS never saw it succeed). */
+  tokenSettled(key: string, output: Obj | undefined): void {
+    if (output === undefined) this.tokens.delete(key);
+    else {
+      const seen = this.tokens.get(key);
+      if (seen) seen.output = structuredClone(output);
+    }
+  }
+}
+
+/** Route 53 change IDs come as `/change/C123` or `C123`. */
+function changeId(id: string | undefined): string | undefined {
+  return id?.replace(/^\/change\//, '');
+}

@@ -1,0 +1,66 @@
+import type { Context } from 'aws-lambda';
+import { ec2Client, iamClient, route53Client } from '../../shared/aws/clients';
+import { findLeftovers } from '../../shared/leftovers';
+import type { Leftovers } from '../../shared/state';
+import { allStates, loadDefinition } from '../../local/engine';
+import { localFunctions, type LocalHandler } from '../../local/functions';
+import { localFunctionArn } from '../../local/lambda-runtime';
+
+export const REGION = 'us-west-2';
+
+/** A request with every option on (endpoint and private DNS), like examples/request.json. */
+export function fullRequest(provisioningId: string, extra: Record<string, unknown> = {}) {
+  return {
+    provisioningId,
+    projectName: 'demo',
+    region: REGION,
+    network: { vpcEndpoint: { enabled: true }, privateDns: { enabled: true } },
+    iamRole: { name: `${provisioningId}-eks` },
+    ...extra,
+  };
+}
+
+/** Everything still tagged with the provisioning ID (and its role), read from AWS. */
+export async function leftoversOf(provisioningId: string, roleName = `${provisioningId}-eks`): Promise<Leftovers> {
+  const target = { region: REGION };
+  return findLeftovers({ config: { provisioningId, region: REGION, iamRole: { name: roleName } } }, { ec2: ec2Client(target), route53: route53Client(target), iam: iamClient(target) });
+}
+
+/** The functions the provision workflow calls going forward (not undo steps), in the order the ASL lists them. */
+export function forwardSteps(): string[] {
+  const names = allStates(loadDefinition('byoc-provision'))
+    .filter(([, s]) => s.Type === 'Task' && s.Resource)
+    .map(([, s]) => Object.keys(localFunctions).find((fn) => localFunctionArn(fn) === s.Resource)!)
+    .filter((fn) => !/^(Delete|Release|FindLeftovers|ValidateInput)/.test(fn));
+  return [...new Set(names)];
+}
+
+/** A named error as a step would throw it. */
+export function namedError(name: string, message: string): Error {
+  const e = new Error(message);
+  e.name = name;
+  return e;
+}
+
+/** The real step, then a crash: AWS acted, the step fails for good (the worst case for a rollback). */
+export function actThenFail(fn: string, errorName = 'AwsOperationError'): LocalHandler {
+  return async (event: never, context: Context) => {
+    await localFunctions[fn](event, context);
+    throw namedError(errorName, `${fn}: injected failure after the step acted`);
+  };
+}
+
+/** The real step, but its first answer is lost: AWS acted, the caller got a retryable error, the retry runs it again. */
+export function loseFirstAnswer(fn: string): LocalHandler {
+  let calls = 0;
+  return async (event: never, context: Context) => {
+    const result = await localFunctions[fn](event, context);
+    if (++calls === 1) throw namedError('RetryableAwsError', `${fn}: injected lost response (the step had acted)`);
+    return result;
+  };
+}
+
+/** Names of the states the execution entered, in order. */
+export function statesEntered(history: { type?: string; stateEnteredEventDetails?: { name?: string } }[]): string[] {
+  return history.filter((e) => e.type?.endsWith('StateEntered')).map((e) => e.stateEnteredEventDetails!.name!);
+}

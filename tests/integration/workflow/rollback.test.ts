@@ -1,0 +1,55 @@
+import { localFunctions } from '../../../local/functions';
+import { readableError } from '../../../shared/status';
+import { useLocalStack } from '../../helpers/local-stack';
+import { actThenFail, forwardSteps, fullRequest, leftoversOf, namedError, statesEntered } from '../../helpers/workflow';
+
+/**
+ * Issue 6, "for every step": a step that fails for good, after it already acted in AWS (the worst case), must
+ * leave zero resources carrying the provisioning ID, and the execution must fail with the original error,
+ * naming the step.
+ */
+describe('rollback on the local stack', () => {
+  const stack = useLocalStack();
+  const steps = forwardSteps();
+
+  it('covers every forward step of the workflow', () => {
+    expect(steps).toEqual(
+      expect.arrayContaining(['CreateVpc', 'CreateSubnets', 'CreateInternetGateway', 'CreateNatGateway', 'CheckNatGateway', 'CreateRouteTables', 'CreateSecurityGroup', 'CreateVpcEndpoint', 'CheckVpcEndpoint', 'CreatePrivateDns', 'CheckPrivateDnsChange', 'CreateEksRole', 'AttachManagedPolicies', 'PutInlinePolicies', 'Verify', 'Report']),
+    );
+  });
+
+  it.each(forwardSteps())('leaves nothing behind when %s fails for good after acting, and reports its error', async (step) => {
+    const id = `rb-${step.toLowerCase()}`.slice(0, 60);
+    const record = await stack.run('byoc-provision', fullRequest(id), { functions: { ...localFunctions, [step]: actThenFail(step) } });
+
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toBe('AwsOperationError');
+    expect(readableError(record.error, record.cause)).toMatchObject({ step, message: 'injected failure after the step acted' });
+    expect(statesEntered(record.history)).toContain('BeginRollback');
+    expect((await leftoversOf(id)).resources).toEqual([]);
+  });
+
+  it('never retries a terminal error: the failing step ran once', async () => {
+    const record = await stack.run('byoc-provision', fullRequest('rb-once'), { functions: { ...localFunctions, CreateSubnets: actThenFail('CreateSubnets', 'QuotaExceededError') } });
+    expect(record.error).toBe('QuotaExceededError');
+    const attempts = record.history.filter((e) => e.type === 'LambdaFunctionScheduled' && e.lambdaFunctionScheduledEventDetails?.resource?.endsWith('-CreateSubnets'));
+    expect(attempts).toHaveLength(1);
+  });
+
+  it('ends with RollbackIncompleteError naming each resource left when an undo step cannot finish', async () => {
+    const refuse = async () => {
+      throw namedError('AccessDeniedError', 'DeleteVpc: injected: not allowed to delete the VPC');
+    };
+    const record = await stack.run('byoc-provision', fullRequest('rb-stuck'), {
+      functions: { ...localFunctions, Report: actThenFail('Report'), DeleteVpc: refuse },
+    });
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toBe('RollbackIncompleteError');
+    const left = await leftoversOf('rb-stuck');
+    expect(left.resources.map((r) => r.type)).toEqual(['VPC']);
+    expect(record.cause).toContain(`VPC ${left.resources[0].id}`);
+    expect(record.cause).toContain('The provisioning had failed with AwsOperationError in Report: injected failure after the step acted');
+    // Three sweeps, then it gives up (bounded).
+    expect(statesEntered(record.history).filter((s) => s === 'FindLeftovers')).toHaveLength(3);
+  });
+});
