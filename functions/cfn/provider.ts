@@ -5,6 +5,8 @@ import type { Context } from 'aws-lambda';
 import { CREATE_FAILED_MARKER, handleCustomResource, type CustomResourceEvent } from '../../shared/cfn/custom-resource';
 import { sendCfnResponse } from '../../shared/cfn/response';
 import { logger } from '../../shared/lambda';
+import { iamClient } from '../../shared/aws/clients';
+import { updateProvisioningOidc } from '../../shared/api/oidc';
 import { serviceDeps } from '../api/http';
 
 let lambda: LambdaClient | undefined;
@@ -20,8 +22,12 @@ export const handler = middy<CustomResourceEvent, void, Error, Context>()
     logger.appendKeys({ requestType: event.RequestType, logicalResourceId: event.LogicalResourceId, physicalResourceId: 'PhysicalResourceId' in event ? event.PhysicalResourceId : undefined });
     let answer;
     try {
+      const deps = serviceDeps();
       answer = await handleCustomResource(event, {
-        ...serviceDeps(),
+        ...deps,
+        updateOidc: async (provisioningId, oidcIssuerUrl) => {
+          await updateProvisioningOidc(provisioningId, { oidcIssuerUrl }, { ...deps, iam: iamClient });
+        },
         remainingMs: () => context.getRemainingTimeInMillis(),
         reinvoke: async (next) => {
           lambda ??= new LambdaClient({});

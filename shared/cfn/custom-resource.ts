@@ -28,6 +28,8 @@ export interface CustomResourceDeps extends ProvisioningServiceDeps {
   pollMs: number;
   /** Give up waiting after this long in total (CloudFormation's own custom-resource timeout is 1 hour). */
   maxWaitMs: number;
+  /** R1 later: set the OIDC issuer on an existing provisioning's role (an Update that changes only that). */
+  updateOidc: (provisioningId: string, oidcIssuerUrl: string) => Promise<void>;
 }
 
 /**
@@ -55,7 +57,12 @@ export function requestFromProperties(properties: Record<string, unknown>): Prov
 /** Canonical JSON (sorted keys), so equal requests hash equally. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined && !(v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => x === undefined)))
+      .sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
   return JSON.stringify(value);
 }
 
@@ -133,7 +140,10 @@ export async function handleCustomResource(event: CustomResourceEvent, deps: Cus
       const request = requestFromProperties(event.ResourceProperties);
       const provisioningId = provisioningIdFor(event.StackId, event.LogicalResourceId, request);
       if (event.RequestType === 'Update' && provisioningId === event.PhysicalResourceId) {
-        // Nothing that shapes the provisioning changed: keep it.
+        // Nothing that shapes the provisioning changed: keep it. Only the OIDC issuer may have: set it in place.
+        const before = requestFromProperties(event.OldResourceProperties).iamRole?.oidcIssuerUrl;
+        const after = request.iamRole?.oidcIssuerUrl;
+        if (after && after !== before) await deps.updateOidc(provisioningId, after);
         return { Status: 'SUCCESS', PhysicalResourceId: provisioningId };
       }
       let started;
