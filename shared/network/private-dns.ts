@@ -191,7 +191,7 @@ export async function createPrivateDns(
     if (awsErrorCode(error) === 'HostedZoneAlreadyExists' || awsErrorCode(error) === 'ConflictingDomainExists') {
       throw new EventualConsistencyError(`a private hosted zone ${wanted.zoneName} already exists for ${inputs.vpc.vpcId} but is not (yet) found as ours`, { cause: error });
     }
-    if (isNotFound(error, 'InvalidVPCId')) throw new EventualConsistencyError(`VPC ${inputs.vpc.vpcId} is not visible to Route 53 yet`, { cause: error });
+    if (awsErrorCode(error) === 'InvalidVPCId') throw new EventualConsistencyError(`VPC ${inputs.vpc.vpcId} is not visible to Route 53 yet`, { cause: error });
     throw translateAwsError(error, `set up private hosted zone ${wanted.zoneName}`);
   }
 }

@@ -166,8 +166,8 @@ function defaultTarget(snapshot: NetworkSnapshot, subnetId: string): string | un
 const prefixOf = (cidr: string | undefined): number | undefined => (cidr ? parseCidr(cidr)?.prefix : undefined);
 const check = (id: string, problems: string[], okDetail: string): RequirementCheck =>
   problems.length === 0 ? { id, ok: true, detail: okDetail } : { id, ok: false, detail: problems.join('; ') };
-const noVpc = (snapshot: NetworkSnapshot): RequirementCheck[] =>
-  ['V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8', 'V9', 'V10'].map((id) => ({ id, ok: false, detail: `VPC ${snapshot.vpcId} was not found` }));
+const noVpc = (vpcId: string): RequirementCheck[] =>
+  ['V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8', 'V9', 'V10'].map((id) => ({ id, ok: false, detail: `VPC ${vpcId} was not found` }));
 
 /** Which subnets, group and endpoints play which part (ours: by plan; an existing VPC: by routing). */
 interface Roles {
@@ -400,7 +400,7 @@ function checkV10(snapshot: NetworkSnapshot, roles: Roles, expect: Expectations)
 }
 
 function runChecks(snapshot: NetworkSnapshot, roles: Roles, expect: Expectations): RequirementCheck[] {
-  if (!snapshot.vpc) return noVpc(snapshot);
+  if (!snapshot.vpc) return noVpc(snapshot.vpcId);
   return [
     checkV2(snapshot, expect),
     checkV3(snapshot, roles, expect),
@@ -423,7 +423,7 @@ function runChecks(snapshot: NetworkSnapshot, roles: Roles, expect: Expectations
  */
 export async function verifyNetwork(config: ProvisioningConfig, state: NetworkState, deps: { ec2: EC2Client; route53: Route53Client }): Promise<RequirementCheck[]> {
   const vpcId = state.vpc?.vpcId ?? (await findVpcs(deps.ec2, config.provisioningId))[0]?.VpcId;
-  if (!vpcId) return noVpc({ vpcId: `of provisioning ${config.provisioningId}` } as NetworkSnapshot);
+  if (!vpcId) return noVpc(`of provisioning ${config.provisioningId}`);
   const snapshot = await readNetwork(vpcId, { ...deps, region: config.region });
   const byCidr = (cidr: string) => snapshot.subnets.find((s) => s.CidrBlock === cidr);
   const groupId = state.securityGroup?.securityGroupId ?? (await findSecurityGroups(deps.ec2, config.provisioningId)).find((g) => g.VpcId === vpcId)?.GroupId;

@@ -1,8 +1,10 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
+  CreateRouteCommand,
   CreateSubnetCommand,
   CreateTagsCommand,
   CreateVpcCommand,
+  DeleteRouteCommand,
   DeleteTagsCommand,
   DescribeAddressesCommand,
   DescribeInternetGatewaysCommand,
@@ -225,6 +227,18 @@ describe('a full network build, done by the step handlers in dependency order, r
       expect(describeFailures(checks)).toContain('extra rule: ingress tcp 22-22 from 0.0.0.0/0');
     } finally {
       await ec2().send(new RevokeSecurityGroupIngressCommand(ssh));
+    }
+  });
+
+  it('Verify reports V6 by number when the private route table loses its route to the NAT gateway', async () => {
+    const route = { RouteTableId: state.routeTables.privateRouteTableId, DestinationCidrBlock: '0.0.0.0/0' };
+    await ec2().send(new DeleteRouteCommand(route));
+    try {
+      const checks = await verifyNetwork(config, state, { ec2: ec2(), route53: route53() });
+      expect(checks.filter((c) => !c.ok).map((c) => c.id)).toEqual(['V6']);
+      expect(describeFailures(checks)).toContain(`private subnet ${state.subnets.privateSubnets[0].subnetId} sends 0.0.0.0/0 to nowhere, not to the NAT gateway`);
+    } finally {
+      await ec2().send(new CreateRouteCommand({ ...route, NatGatewayId: state.natGateway.natGatewayId }));
     }
   });
 
