@@ -3,7 +3,10 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { defaultRoleName } from '../shared/config';
+import { ec2Client, iamClient, route53Client } from '../shared/aws/clients';
 import { InvalidInputError } from '../shared/errors';
+import { updateRoleOidc } from '../shared/iam/oidc';
+import { checkExistingVpc } from '../shared/network/verify';
 import { parseRequest } from '../shared/request';
 import { readableError, summarizeHistory } from '../shared/status';
 import type { WorkflowName } from './engine';
@@ -19,6 +22,8 @@ Usage:
   byoc provision [--request FILE] [--id ID] [--keep] [--verbose]
   byoc teardown ID [--region REGION] [--keep] [--verbose]
   byoc status ID [--json]
+  byoc update-oidc ID --issuer URL
+  byoc check-vpc VPC_ID --region REGION [--json]
   byoc validate [--request FILE]
   byoc help
 
@@ -27,7 +32,8 @@ Options:
   --id ID          the provisioning ID (default: the request's provisioningId, else a new one)
   --keep           keep the local stack running afterwards, to inspect it with the AWS CLI (Ctrl-C stops it)
   --region REGION  teardown: the region, when this machine has no record of the provisioning
-  --json           status: print JSON
+  --issuer URL     update-oidc: the EKS cluster's OIDC issuer (R1), e.g. https://oidc.eks.us-west-2.amazonaws.com/id/ABC
+  --json           status, check-vpc: print JSON
   --verbose        show the steps' JSON logs
 
 Environment:
@@ -238,6 +244,60 @@ async function status(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/** Needs an AWS that outlives this command: the endpoint the provisioning was built on, or AWS_ENDPOINT_URL. */
+async function attachToExistingStack(entry: { awsEndpoint: string; embedded: boolean } | undefined): Promise<boolean> {
+  if (process.env.AWS_ENDPOINT_URL) return true;
+  if (!entry?.embedded) return false;
+  const alive = await fetch(`${entry.awsEndpoint}/moto-api/data.json`).then((r) => r.ok, () => false);
+  if (alive) process.env.AWS_ENDPOINT_URL = entry.awsEndpoint;
+  return alive;
+}
+
+/** R1 later: put the EKS cluster's OIDC issuer into the role's trust policy. */
+async function updateOidc(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { issuer: { type: 'string' } }, allowPositionals: true });
+  const [provisioningId] = positionals;
+  if (!provisioningId || !values.issuer) throw new UsageError('update-oidc needs the provisioning ID and --issuer URL');
+  const entry = new ProvisioningIndex(stateDirOf()).get(provisioningId);
+  if (!entry) throw new UsageError(`no record of provisioning ${provisioningId} in ${stateDirOf()}`);
+  if (!(await attachToExistingStack(entry))) {
+    io.err(`Provisioning ${provisioningId} was built on an embedded moto that has stopped; run provision with --keep, or set AWS_ENDPOINT_URL.`);
+    return 1;
+  }
+  const stack = await startLocalStack({});
+  try {
+    const result = await updateRoleOidc(
+      { provisioningId, region: entry.region, roleName: entry.iamRoleName ?? '', oidcIssuerUrl: values.issuer, ...(entry.targetAccount ? { targetAccount: entry.targetAccount } : {}) },
+      { iam: iamClient({ region: entry.region, roleArn: entry.targetAccount?.roleArn, externalId: entry.targetAccount?.externalId }) },
+    );
+    io.out(`Set the OIDC issuer of ${result.roleArn}; its web-identity statements now trust:`);
+    for (const st of result.trustPolicy.Statement.filter((x) => x.Principal?.Federated)) io.out(`  ${String(st.Principal!.Federated)}`);
+    return 0;
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** V12: check an existing VPC against V2-V10 and report each requirement by number. */
+async function checkVpc(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { region: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
+  const [vpcId] = positionals;
+  if (!vpcId || !values.region) throw new UsageError('check-vpc needs the VPC ID and --region');
+  if (!process.env.AWS_ENDPOINT_URL) throw new UsageError('check-vpc reads an existing VPC: set AWS_ENDPOINT_URL to the endpoint that has it (the embedded moto starts empty)');
+  const stack = await startLocalStack({});
+  try {
+    const target = { region: values.region };
+    const checks = await checkExistingVpc(vpcId, { ec2: ec2Client(target), route53: route53Client(target), region: values.region });
+    if (values.json) io.out(JSON.stringify(checks, null, 2));
+    else for (const c of checks) io.out(`${c.ok ? '✔' : '✖'} ${c.id}: ${c.detail}`);
+    const failed = checks.filter((c) => !c.ok);
+    if (!values.json) io.out(failed.length === 0 ? `${vpcId} meets V2-V10.` : `${vpcId} fails ${failed.map((c) => c.id).join(', ')}.`);
+    return failed.length === 0 ? 0 : 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
 function validate(args: string[], io: Io): number {
   const { values } = parseArgs({ args, options: { request: { type: 'string' } } });
   const file = resolve(values.request ?? 'examples/request.json');
@@ -261,6 +321,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return await status(rest, io);
       case 'validate':
         return validate(rest, io);
+      case 'update-oidc':
+        return await updateOidc(rest, io);
+      case 'check-vpc':
+        return await checkVpc(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -101,3 +101,29 @@ describe('the byoc CLI against an endpoint given by AWS_ENDPOINT_URL', () => {
     expect((await byoc(['teardown', 'cli-ext'], env)).code).toBe(0);
   }, 60_000);
 });
+
+describe('the byoc CLI on a finished provisioning (endpoint kept up)', () => {
+  const moto = useMoto();
+  const stateDir = mkdtempSync(join(tmpdir(), 'byoc-cli-state-'));
+
+  it('sets the OIDC issuer later (R1) and checks the built VPC against V2-V10 (V12)', async () => {
+    const env = { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: moto.endpoint };
+    const run = await byoc(['provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2', iamRole: { name: 'cli-oidc-role' } }), '--id', 'cli-oidc'], env);
+    expect(run.code).toBe(0);
+
+    const oidc = await byoc(['update-oidc', 'cli-oidc', '--issuer', 'https://oidc.eks.us-west-2.amazonaws.com/id/ABC123'], env);
+    expect(oidc.stderr).toBe('');
+    expect(oidc.code).toBe(0);
+    expect(oidc.stdout).toContain('arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC123');
+
+    const badIssuer = await byoc(['update-oidc', 'cli-oidc', '--issuer', 'http://nope'], env);
+    expect(badIssuer.code).toBe(2);
+    expect(badIssuer.stderr).toContain('- oidcIssuerUrl: must use https');
+
+    const vpcId = /vpcId: (vpc-[0-9a-f]+)/.exec(run.stdout)![1];
+    const check = await byoc(['check-vpc', vpcId, '--region', 'us-west-2'], env);
+    expect(check.code).toBe(0);
+    expect(check.stdout).toContain(`${vpcId} meets V2-V10.`);
+    expect(check.stdout).toMatch(/✔ V4: /);
+  }, 90_000);
+});
