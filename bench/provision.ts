@@ -1,0 +1,62 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { startLocalStack, type LocalStackOptions } from '../local/stack';
+import type { ExecutionRecord } from '../local/executions';
+
+/**
+ * `npm run bench`: figures for a full provisioning on the local stack (not pass/fail: goals live here, never in
+ * timed tests). Prints state transitions (what Step Functions bills, and what the waits cost), Lambda invocations,
+ * history size against the 25,000-event limit, the largest state against the 256 KiB limit, wall time, and memory.
+ */
+
+const request = (id: string) => ({ ...require('../examples/request.json'), provisioningId: id, iamRole: { name: `${id}-eks` } });
+
+function figures(record: ExecutionRecord) {
+  const h = record.history as HistoryEvent[];
+  const transitions = h.filter((e) => e.type?.endsWith('StateEntered')).length;
+  const invocations = h.filter((e) => e.type === 'LambdaFunctionScheduled').length;
+  const largest = Math.max(...h.map((e) => Buffer.byteLength(e.stateEnteredEventDetails?.input ?? e.stateExitedEventDetails?.output ?? '')));
+  const ms = new Date(record.stopDate!).getTime() - new Date(record.startDate).getTime();
+  return { transitions, invocations, events: h.length, largest, ms };
+}
+
+async function scenario(name: string, options: LocalStackOptions, runs: number, parallel = 1): Promise<void> {
+  const stack = await startLocalStack({ ...options, stateDir: mkdtempSync(join(tmpdir(), 'byoc-bench-')) });
+  try {
+    const results: ReturnType<typeof figures>[] = [];
+    const slug = name.replace(/[^A-Za-z0-9]+/g, '-');
+    const t0 = Date.now();
+    for (let i = 0; i < runs; i += parallel) {
+      const batch = Array.from({ length: Math.min(parallel, runs - i) }, (_, j) => stack.engine.start('byoc-provision', `bench-${slug}-${i + j}`, request(`bench-${slug}-${i + j}`)).done);
+      for (const record of await Promise.all(batch)) {
+        if (record.status !== 'SUCCEEDED') throw new Error(`${record.name} ${record.status}: ${record.error} ${record.cause}`);
+        results.push(figures(record));
+      }
+    }
+    const wall = Date.now() - t0;
+    const avg = (k: keyof ReturnType<typeof figures>) => results.reduce((s, r) => s + r[k], 0) / results.length;
+    const max = (k: keyof ReturnType<typeof figures>) => Math.max(...results.map((r) => r[k]));
+    const mem = process.memoryUsage();
+    process.stdout.write(
+      `${name.padEnd(26)} runs=${String(runs).padStart(3)} parallel=${parallel}  transitions avg=${avg('transitions').toFixed(1)} max=${max('transitions')}` +
+        `  lambda invocations avg=${avg('invocations').toFixed(1)}  history events max=${max('events')} (limit 25000)` +
+        `  largest state=${max('largest')} B (limit 262144)  time per provisioning avg=${avg('ms').toFixed(0)} ms  wall=${wall} ms` +
+        `  rss=${(mem.rss / 2 ** 20).toFixed(0)} MiB heap=${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB\n`,
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  process.stdout.write('BYOC provisioner benchmarks (local stack: moto + aws-local-stepfunctions; figures, not pass/fail)\n');
+  await scenario('instant', { timeScale: Infinity }, 5);
+  await scenario('instant, 5 in parallel', { timeScale: Infinity }, 10, 5);
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});
