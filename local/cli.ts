@@ -13,14 +13,16 @@ import type { WorkflowName } from './engine';
 import { ExecutionStore, executionArn, type ExecutionRecord } from './executions';
 import { MotoMissingError } from './moto';
 import { ProgressPrinter } from './progress';
+import { parseFaultSpec } from './realism/fault-spec';
+import { resolveProfile } from './realism/profiles';
 import { ProvisioningIndex } from './provisionings';
 import { startLocalStack, type LocalStack } from './stack';
 
 const USAGE = `byoc - provision a customer's AWS account for BYOC (VPC + EKS IAM role), on the local stack
 
 Usage:
-  byoc provision [--request FILE] [--id ID] [--keep] [--verbose]
-  byoc teardown ID [--region REGION] [--keep] [--verbose]
+  byoc provision [--request FILE] [--id ID] [--keep] [--profile NAME] [--faults SPEC] [--seed N] [--verbose]
+  byoc teardown ID [--region REGION] [--keep] [--profile NAME] [--faults SPEC] [--seed N] [--verbose]
   byoc status ID [--json]
   byoc update-oidc ID --issuer URL
   byoc check-vpc VPC_ID --region REGION [--json]
@@ -31,6 +33,11 @@ Options:
   --request FILE   the provisioning request (JSON); default examples/request.json
   --id ID          the provisioning ID (default: the request's provisioningId, else a new one)
   --keep           keep the local stack running afterwards, to inspect it with the AWS CLI (Ctrl-C stops it)
+  --profile NAME   how much the local stack behaves like AWS: instant (moto as is), realistic (default: AWS
+                   timing /100, eventual consistency, throttling), chaos (realistic + random faults)
+  --faults SPEC    inject faults, e.g. CreateNatGateway:fail  or  *:error5xx=0.2,CreateVpc:lose-response
+                   (Operation or *, then fail | throttle=RATE | error5xx=RATE | timeout=RATE | lose-response | delay=SECONDS)
+  --seed N         replay the random choices of an earlier run (its seed is printed)
   --region REGION  teardown: the region, when this machine has no record of the provisioning
   --issuer URL     update-oidc: the EKS cluster's OIDC issuer (R1), e.g. https://oidc.eks.us-west-2.amazonaws.com/id/ABC
   --json           status, check-vpc: print JSON
@@ -86,6 +93,36 @@ function printOutputs(value: unknown, io: Io, indent = '  '): void {
   }
 }
 
+const REALISM_OPTIONS = { profile: { type: 'string' }, faults: { type: 'string' }, seed: { type: 'string' } } as const;
+
+/** The local stack options the realism flags ask for; `realistic` unless told otherwise. */
+function realismOf(values: { profile?: string; faults?: string; seed?: string }) {
+  let seed: number | undefined;
+  if (values.seed !== undefined) {
+    seed = Number(values.seed);
+    if (!Number.isInteger(seed) || seed <= 0) throw new UsageError(`--seed must be a positive whole number, got "${values.seed}"`);
+  }
+  const profile = values.profile ?? 'realistic';
+  try {
+    resolveProfile(profile);
+    parseFaultSpec(values.faults);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return { profile, faults: values.faults, seed };
+}
+
+function describeStack(stack: LocalStack, io: Io): void {
+  const scale = Number.isFinite(stack.profile.timeScale) ? `AWS time / ${stack.profile.timeScale}` : 'no waiting';
+  io.out(`Local stack profile: ${stack.profile.name} (${scale}); seed ${stack.seed} (replay with --seed ${stack.seed})${stack.realism.faults.length ? `; faults: ${stack.realism.faults.map((f) => f.text).join(',')}` : ''}`);
+}
+
+/** What the realism layer did to this run (throttles, lost responses, ...), so a chaos run can be understood. */
+function reportRealism(stack: LocalStack, io: Io): void {
+  const counts = Object.entries(stack.realism.counts()).filter(([, n]) => n > 0);
+  if (counts.length > 0) io.out(`Injected by the local stack: ${counts.map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
+}
+
 async function runWorkflow(stack: LocalStack, workflow: WorkflowName, name: string, input: unknown, io: Io): Promise<ExecutionRecord> {
   const printer = new ProgressPrinter(io.out);
   const execution = stack.engine.start(workflow, name, input);
@@ -109,7 +146,7 @@ async function holdOpen(stack: LocalStack, io: Io, provisioningId: string, regio
 }
 
 async function provision(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { request: { type: 'string' }, id: { type: 'string' }, keep: { type: 'boolean' }, verbose: { type: 'boolean' } }, allowPositionals: false });
+  const { values } = parseArgs({ args, options: { request: { type: 'string' }, id: { type: 'string' }, keep: { type: 'boolean' }, verbose: { type: 'boolean' }, ...REALISM_OPTIONS }, allowPositionals: false });
   const requestFile = resolve(values.request ?? 'examples/request.json');
   const raw = readJson(requestFile) as Record<string, unknown>;
   const provisioningId = values.id ?? (raw.provisioningId as string | undefined) ?? `p-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(3).toString('hex')}`;
@@ -117,7 +154,7 @@ async function provision(args: string[], io: Io): Promise<number> {
   // Validate before starting anything: a bad request changes nothing and costs no moto start-up.
   const parsed = parseRequest(request);
 
-  const stack = await startLocalStack({});
+  const stack = await startLocalStack(realismOf(values));
   try {
     const index = new ProvisioningIndex(stateDirOf());
     const entry = index.get(provisioningId) ?? {
@@ -138,9 +175,11 @@ async function provision(args: string[], io: Io): Promise<number> {
 
     io.out(`Provisioning ${provisioningId} in ${parsed.region} (request: ${requestFile})`);
     io.out(`AWS endpoint: ${stack.awsEndpoint}${stack.moto ? ' (embedded moto)' : ''}`);
+    describeStack(stack, io);
     const started = Date.now();
     const record = await runWorkflow(stack, 'byoc-provision', name, request, io);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    reportRealism(stack, io);
     let code = 0;
     if (record.status === 'SUCCEEDED') {
       io.out('');
@@ -160,7 +199,7 @@ async function provision(args: string[], io: Io): Promise<number> {
 }
 
 async function teardown(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { region: { type: 'string' }, keep: { type: 'boolean' }, verbose: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: { region: { type: 'string' }, keep: { type: 'boolean' }, verbose: { type: 'boolean' }, ...REALISM_OPTIONS }, allowPositionals: true });
   const [provisioningId] = positionals;
   if (!provisioningId) throw new UsageError('teardown needs the provisioning ID: byoc teardown ID');
   const index = new ProvisioningIndex(stateDirOf());
@@ -176,12 +215,13 @@ async function teardown(args: string[], io: Io): Promise<number> {
     }
     process.env.AWS_ENDPOINT_URL = entry.awsEndpoint;
   }
-  const stack = await startLocalStack({});
+  const stack = await startLocalStack(realismOf(values));
   try {
     const n = (entry?.teardowns.length ?? 0) + 1;
     const name = `${provisioningId}--teardown-${n}`;
     if (entry) index.put({ ...entry, teardowns: [...entry.teardowns, name] });
     io.out(`Tearing down ${provisioningId} in ${region} (AWS endpoint: ${stack.awsEndpoint})`);
+    describeStack(stack, io);
     const record = await runWorkflow(stack, 'byoc-teardown', name, { provisioningId, region, ...(entry?.iamRoleName ? { iamRoleName: entry.iamRoleName } : {}), ...(entry?.targetAccount ? { targetAccount: entry.targetAccount } : {}) }, io);
     if (record.status === 'SUCCEEDED') {
       io.out('');

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { clearClientCache } from '../shared/aws/clients';
+import { ENV } from '../shared/constants';
 import { LocalEngine } from './engine';
-import { ExecutionStore } from './executions';
+import { ExecutionStore, stateMachineArn } from './executions';
 import { startMoto, type MotoServer } from './moto';
 import { installRealism, randomSeed, type ProfileName, type ProfileOverrides, type RealismHandle, type RealismProfile } from './realism';
 import { startSfnServer, within, type SfnServer } from './sfn-server';
@@ -42,7 +43,11 @@ export interface LocalStackOptions {
   faults?: string;
   /** Seed of every random choice (default: a fresh one, reported as `seed`). */
   seed?: number;
-  /** Also serve the Step Functions API on a loopback port and point `AWS_ENDPOINT_URL_SFN` at it. Default false. */
+  /**
+   * Also serve the Step Functions API on a loopback port: sets `AWS_ENDPOINT_URL_SFN` to it, and (when unset)
+   * `PROVISION_STATE_MACHINE_ARN` / `TEARDOWN_STATE_MACHINE_ARN` to the local state machines, as serverless.yml does
+   * for the API functions on AWS. All restored by `stop()`. Default false.
+   */
   sfnServer?: boolean;
 }
 
@@ -76,8 +81,26 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   let moto: MotoServer | undefined;
   let sfn: SfnServer | undefined;
-  const previousSfnEndpoint = process.env.AWS_ENDPOINT_URL_SFN;
-  const previousEndpoint = process.env.AWS_ENDPOINT_URL;
+  const previous = {
+    endpoint: process.env.AWS_ENDPOINT_URL,
+    sfnEndpoint: process.env.AWS_ENDPOINT_URL_SFN,
+    provisionArn: process.env[ENV.provisionStateMachineArn],
+    teardownArn: process.env[ENV.teardownStateMachineArn],
+  };
+  /** Undo what start did, in reverse: the API and its variables, the layer, then moto and its endpoint. */
+  const shutDown = async () => {
+    if (sfn) {
+      await sfn.stop();
+      restoreEnv('AWS_ENDPOINT_URL_SFN', previous.sfnEndpoint);
+      restoreEnv(ENV.provisionStateMachineArn, previous.provisionArn);
+      restoreEnv(ENV.teardownStateMachineArn, previous.teardownArn);
+    }
+    realism.uninstall();
+    // Our moto is going away: leave no endpoint pointing at it.
+    if (moto) restoreEnv('AWS_ENDPOINT_URL', previous.endpoint);
+    clearClientCache();
+    await moto?.stop();
+  };
   try {
     const given = options.awsEndpoint ?? process.env.AWS_ENDPOINT_URL;
     moto = given ? undefined : await startMoto();
@@ -92,6 +115,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.sfnServer) {
       sfn = await startSfnServer({ engine });
       process.env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
+      // What serverless.yml gives the API functions on AWS, so the API handlers run here unchanged.
+      process.env[ENV.provisionStateMachineArn] ??= stateMachineArn('byoc-provision');
+      process.env[ENV.teardownStateMachineArn] ??= stateMachineArn('byoc-teardown');
       clearClientCache();
     }
 
@@ -100,13 +126,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const running = [...engine.runningExecutions.values()];
       for (const execution of running) execution.stop('States.Aborted', 'The local stack was stopped');
       await within(Promise.all(running.map((e) => e.done)), 5000);
-      await sfn?.stop();
-      if (sfn) restoreEnv('AWS_ENDPOINT_URL_SFN', previousSfnEndpoint);
-      realism.uninstall();
-      // Our moto is gone: leave no endpoint pointing at it.
-      if (moto) restoreEnv('AWS_ENDPOINT_URL', previousEndpoint);
-      clearClientCache();
-      await moto?.stop();
+      await shutDown();
     };
     return {
       awsEndpoint,
@@ -120,9 +140,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stop: () => (stopping ??= stop()),
     };
   } catch (error) {
-    await sfn?.stop();
-    realism.uninstall();
-    await moto?.stop();
+    await shutDown();
     throw error;
   }
 }

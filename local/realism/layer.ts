@@ -241,7 +241,7 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
       let decision = world.checkToken(service, operation, input);
       if (decision.kind === 'wait') {
         const first = await decision.pending;
-        decision = first ? { kind: 'replay', output: structuredClone(first) } : world.checkToken(service, operation, input);
+        decision = first ? { kind: 'replay', output: first } : world.checkToken(service, operation, input);
       }
       if (decision.kind === 'replay') return replay(decision.output);
       if (decision.kind === 'mismatch') {
@@ -267,7 +267,7 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
         world.tokenPending(key, new Promise((resolve) => (resolvePending = resolve)));
         settle = (output) => {
           world.tokenSettled(key, output);
-          resolvePending(output);
+          resolvePending(output && structuredClone(output));
         };
       }
       let result: HandlerResult;

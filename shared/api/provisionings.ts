@@ -10,6 +10,7 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { defaultRoleName } from '../config';
 import { InvalidInputError } from '../errors';
 import { parseRequest, type ProvisioningRequest } from '../request';
@@ -89,10 +90,15 @@ export async function startProvisioning(body: unknown, deps: ProvisioningService
     );
     return { provisioningId, executionArn: out.executionArn!, status: 'RUNNING', startedAt: new Date(out.startDate!).toISOString() };
   } catch (error) {
-    if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
-      throw new ApiError(409, 'ProvisioningExists', `provisioning ${provisioningId} already exists with a different request; use another provisioningId or tear it down first`);
+    if (!(error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists')) throw error;
+    // AWS answers ExecutionAlreadyExists for a closed execution even with the same input. A retried start of the
+    // same request is still the same provisioning: answer with it. Only a different request is a conflict.
+    const executionArn = executionArnOf(deps.provisionStateMachineArn, provisioningId);
+    const existing = await describe(deps, executionArn);
+    if (existing && isDeepStrictEqual(JSON.parse(existing.input ?? 'null'), request)) {
+      return { provisioningId, executionArn, status: existing.status!, startedAt: new Date(existing.startDate!).toISOString() };
     }
-    throw error;
+    throw new ApiError(409, 'ProvisioningExists', `provisioning ${provisioningId} already exists with a different request; use another provisioningId or tear it down first`);
   }
 }
 

@@ -48,7 +48,8 @@ async function untilClosed(sfn: SFNClient, executionArn: string, timeoutMs = 20_
 describe('the local stack: moto + realism + the Step Functions API, started with one call', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    delete process.env.AWS_ENDPOINT_URL; // start our own moto, whatever an earlier test file left here
+    // Start our own moto and set the ARNs ourselves, whatever an earlier test file left here.
+    for (const name of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_SFN', 'PROVISION_STATE_MACHINE_ARN', 'TEARDOWN_STATE_MACHINE_ARN']) delete process.env[name];
     stack = await startLocalStack({ profile: 'instant', sfnServer: true, seed: 1234, stateDir: mkdtempSync(join(tmpdir(), 'byoc-stack-')) });
   }, 60_000);
   afterAll(() => stack?.stop());
@@ -57,6 +58,8 @@ describe('the local stack: moto + realism + the Step Functions API, started with
     expect(stack.awsEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(stack.sfnEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(process.env.AWS_ENDPOINT_URL_SFN).toBe(stack.sfnEndpoint);
+    expect(process.env.PROVISION_STATE_MACHINE_ARN).toBe(PROVISION); // as serverless.yml sets it for the API functions
+    expect(process.env.TEARDOWN_STATE_MACHINE_ARN).toBe(stateMachineArn('byoc-teardown'));
     expect(stack.profile).toMatchObject({ name: 'instant', timeScale: Infinity });
     expect(stack.seed).toBe(1234);
     expect(stack.realism.seed).toBe(1234);
@@ -159,6 +162,7 @@ describe('the local stack: moto + realism + the Step Functions API, started with
     expect(motoProcessesOn(port)).toEqual([]);
     await expect(fetch(`${sfnEndpoint}/`, { method: 'POST' })).rejects.toThrow();
     expect(process.env.AWS_ENDPOINT_URL_SFN).toBeUndefined();
+    expect(process.env.PROVISION_STATE_MACHINE_ARN).toBeUndefined();
     expect(process.env.AWS_ENDPOINT_URL).toBeUndefined(); // nothing points at the stopped moto
     expect(ec2Client({ region: 'us-west-2' }).middlewareStack.identify().join()).not.toContain('byocRealism');
     expect(existsSync(stack.store.dir)).toBe(true); // the records stay for `byoc status`

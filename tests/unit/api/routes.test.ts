@@ -46,9 +46,18 @@ describe('POST /provisionings', () => {
 
   it('answers 409 when the ID exists with a different request', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date(), input: JSON.stringify({ provisioningId: 'p-1', projectName: 'other', region: 'us-west-2' }) });
     const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2' } }), lambdaContext());
     expect(res.statusCode).toBe(409);
     expect(body(res).error).toBe('ProvisioningExists');
+  });
+
+  it('answers with the existing provisioning when the same request is sent again after it finished', async () => {
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date('2026-11-25T00:00:00Z'), input: JSON.stringify({ projectName: 'demo', region: 'us-west-2', provisioningId: 'p-1' }) });
+    const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2' } }), lambdaContext());
+    expect(res.statusCode).toBe(202);
+    expect(body(res)).toMatchObject({ provisioningId: 'p-1', status: 'SUCCEEDED', startedAt: '2026-11-25T00:00:00.000Z' });
   });
 
   it('answers 415 for a body that is not JSON', async () => {

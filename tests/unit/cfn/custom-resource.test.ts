@@ -138,15 +138,3 @@ describe('the CloudFormation custom resource', () => {
   });
 });
 
-describe('the custom resource on an OIDC-only update (R1 later)', () => {
-  it('sets the issuer on the existing role in place instead of replacing the provisioning', async () => {
-    const withIssuer = { ...properties, iamRole: { oidcIssuerUrl: 'https://oidc.eks.us-west-2.amazonaws.com/id/ABC' } };
-    // The provisioning's own request, as the API reads it back (the role is found through it).
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date(), input: JSON.stringify({ projectName: 'demo', region: 'us-west-2' }) });
-    await handler(cfnEvent('Update', { PhysicalResourceId: expectedId, OldResourceProperties: properties, ResourceProperties: withIssuer }), lambdaContext());
-    // No new provisioning; the IAM call went to the (absent) local IAM endpoint and failed, which the answer reports.
-    expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
-    expect(answers).toHaveLength(1);
-    expect(answers[0].body.PhysicalResourceId).toBe(expectedId);
-  });
-});
