@@ -52,8 +52,12 @@ async function scenario(name: string, options: LocalStackOptions, runs: number, 
 
 async function main(): Promise<void> {
   process.stdout.write('BYOC provisioner benchmarks (local stack: moto + aws-local-stepfunctions; figures, not pass/fail)\n');
-  await scenario('instant', { timeScale: Infinity }, 5);
-  await scenario('instant, 5 in parallel', { timeScale: Infinity }, 10, 5);
+  await scenario('instant', { profile: 'instant' }, 5);
+  await scenario('instant, 5 in parallel', { profile: 'instant' }, 10, 5);
+  // Realistic: AWS timing / 100, so the transition count shows what the wait loops cost on AWS.
+  await scenario('realistic', { profile: 'realistic', seed: 7 }, 3);
+  await scenario('realistic, 10 in parallel', { profile: 'realistic', seed: 7 }, 10, 10);
+  await scenario('chaos', { profile: 'chaos', seed: 7 }, 3);
 }
 
 main().catch((error) => {

@@ -99,6 +99,11 @@ export class LocalEngine {
 
   /** Start an execution. The name must be unused (the caller decides AWS's name semantics). */
   start(workflow: WorkflowName, name: string, input: unknown): LocalExecution {
+    // AWS's rule for execution names: 1-80 characters, none of whitespace, brackets, wildcards or control characters.
+    if (typeof name !== 'string' || !/^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/.test(name)) {
+      throw new Error(`Invalid execution name ${JSON.stringify(name)}: 1-80 characters, no whitespace, brackets, wildcards or special characters`);
+    }
+    if (!(workflow in WORKFLOWS)) throw new Error(`Unknown workflow ${String(workflow)}`);
     const arn = executionArn(workflow, name);
     const definition = loadDefinition(workflow);
     const states = allStates(definition);
