@@ -10,7 +10,7 @@ import { checkExistingVpc } from '../shared/network/verify';
 import { parseRequest } from '../shared/request';
 import { readableError, summarizeHistory } from '../shared/status';
 import type { WorkflowName } from './engine';
-import { ExecutionStore, executionArn, type ExecutionRecord } from './executions';
+import { ExecutionStore, executionArn, stateMachineArn, type ExecutionRecord } from './executions';
 import { MotoMissingError } from './moto';
 import { ProgressPrinter } from './progress';
 import { parseFaultSpec } from './realism/fault-spec';
@@ -137,6 +137,11 @@ async function holdOpen(stack: LocalStack, io: Io, provisioningId: string, regio
   io.out('Inspect it from another shell, e.g.:');
   io.out(`  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${stack.awsEndpoint} --region ${region} \\`);
   io.out(`    ec2 describe-vpcs --filters Name=tag:byoc:provisioning-id,Values=${provisioningId}`);
+  if (stack.sfnEndpoint) {
+    io.out('The local Step Functions API answers too, e.g.:');
+    io.out(`  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${stack.sfnEndpoint} --region us-east-1 \\`);
+    io.out(`    stepfunctions list-executions --state-machine-arn ${stateMachineArn('byoc-provision')}`);
+  }
   io.out(`Tear it down from another shell:  AWS_ENDPOINT_URL=${stack.awsEndpoint} npx byoc teardown ${provisioningId}`);
   io.out('Press Ctrl-C to stop the local stack.');
   await new Promise<void>((done) => {
@@ -154,7 +159,8 @@ async function provision(args: string[], io: Io): Promise<number> {
   // Validate before starting anything: a bad request changes nothing and costs no moto start-up.
   const parsed = parseRequest(request);
 
-  const stack = await startLocalStack(realismOf(values));
+  // With --keep, also serve the local Step Functions API, so the AWS CLI can read (and start) executions.
+  const stack = await startLocalStack({ ...realismOf(values), sfnServer: Boolean(values.keep) });
   try {
     const index = new ProvisioningIndex(stateDirOf());
     const entry = index.get(provisioningId) ?? {

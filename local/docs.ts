@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { requestSchema } from '../shared/request';
 import { teardownSchema } from '../shared/teardown-request';
+import { vpcCheckSchema } from '../shared/api/vpc-check';
 import { WORKFLOWS, type WorkflowName } from './engine';
 
 /**
@@ -102,6 +103,7 @@ export function openApiYaml(): string {
   };
   const { $id: _id, ...request } = requestSchema;
   const { $id: _tid, ...teardown } = teardownSchema;
+  const { $id: _vid, ...vpcCheck } = vpcCheckSchema;
   const started = {
     type: 'object',
     required: ['provisioningId', 'executionArn', 'status', 'startedAt'],
@@ -170,6 +172,18 @@ export function openApiYaml(): string {
           }),
         },
       },
+      '/vpc-checks': {
+        post: {
+          summary: 'V12: check an existing VPC against V2-V10, each requirement by number',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/VpcCheckRequest' } } } },
+          responses: responses({
+            '200': {
+              description: 'The checks; `ok` is false when any requirement fails (`failed` lists their numbers).',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/VpcCheckResult' } } },
+            },
+          }),
+        },
+      },
       '/validate': {
         post: {
           summary: 'Check a provisioning request without starting anything',
@@ -183,6 +197,17 @@ export function openApiYaml(): string {
       schemas: {
         ProvisioningRequest: request,
         TeardownRequest: teardown,
+        VpcCheckRequest: vpcCheck,
+        VpcCheckResult: {
+          type: 'object',
+          properties: {
+            vpcId: { type: 'string' },
+            region: { type: 'string' },
+            ok: { type: 'boolean' },
+            failed: { type: 'array', items: { type: 'string' } },
+            checks: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, ok: { type: 'boolean' }, detail: { type: 'string' } } } },
+          },
+        },
         Started: started,
         Step: step,
         ReadableError: readableError,

@@ -36,7 +36,7 @@ export function parseTeardownRequest(input: unknown): TargetConfig & { iamRole?:
     }
   }
   const request = input as TargetConfig & { iamRoleName?: string };
-  if (problems.length === 0 && !regionInfo(request.region)) {
+  if (typeof request?.region === 'string' && !regionInfo(request.region)) {
     problems.push({ field: 'region', rule: `"${request.region}" is not supported (V1); supported regions: ${supportedRegions().join(', ')}` });
   }
   if (problems.length > 0) throw new InvalidInputError(problems);

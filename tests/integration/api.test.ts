@@ -12,6 +12,9 @@ import { handler as get } from '../../functions/api/get-provisioning';
 import { handler as del } from '../../functions/api/delete-provisioning';
 import { handler as oidc } from '../../functions/api/update-oidc';
 import { handler as customResource } from '../../functions/cfn/provider';
+import { handler as checkVpc } from '../../functions/api/check-vpc';
+import { CreateVpcCommand } from '@aws-sdk/client-ec2';
+import { ec2Client } from '../../shared/aws/clients';
 import { apiEvent, lambdaContext } from '../fixtures/api-events';
 import { fullRequest, leftoversOf } from '../helpers/workflow';
 
@@ -116,4 +119,29 @@ describe('the HTTP API and the custom resource through the local Step Functions 
       server.close();
     }
   }, 120_000);
+});
+
+describe('POST /vpc-checks (V12) against moto', () => {
+  let stack: LocalStack;
+  beforeAll(async () => {
+    stack = await startLocalStack({ profile: 'instant', stateDir: mkdtempSync(join(tmpdir(), 'byoc-api-')) });
+  }, 60_000);
+  afterAll(async () => stack?.stop());
+
+  it('passes a VPC the product built, fails a bare VPC by requirement number, and names bad fields', async () => {
+    const record = await stack.engine.start('byoc-provision', 'v12-ok', fullRequest('v12-ok')).done;
+    const vpcId = JSON.parse(record.output!).vpcId as string;
+    const good = await checkVpc(apiEvent('POST /vpc-checks', { body: { vpcId, region: 'us-west-2' } }), lambdaContext());
+    expect(good.statusCode).toBe(200);
+    expect(JSON.parse(good.body!)).toMatchObject({ vpcId, ok: true, failed: [] });
+
+    const bare = await ec2Client({ region: 'us-west-2' }).send(new CreateVpcCommand({ CidrBlock: '10.9.0.0/16' }));
+    const bad = JSON.parse((await checkVpc(apiEvent('POST /vpc-checks', { body: { vpcId: bare.Vpc!.VpcId, region: 'us-west-2' } }), lambdaContext())).body!);
+    expect(bad.ok).toBe(false);
+    expect(bad.failed).toEqual(expect.arrayContaining(['V3', 'V5', 'V6']));
+
+    const invalid = await checkVpc(apiEvent('POST /vpc-checks', { body: { vpcId: 'vpc-nope', region: 'mars-1' } }), lambdaContext());
+    expect(invalid.statusCode).toBe(400);
+    expect(JSON.parse(invalid.body!).problems.map((p: { field: string }) => p.field)).toEqual(['vpcId', 'region']);
+  }, 60_000);
 });
