@@ -102,7 +102,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await moto?.stop();
   };
   try {
-    const given = options.awsEndpoint ?? process.env.AWS_ENDPOINT_URL;
+    // An empty AWS_ENDPOINT_URL means none (a shell may export it empty).
+    const given = options.awsEndpoint || process.env.AWS_ENDPOINT_URL || undefined;
     moto = given ? undefined : await startMoto();
     const awsEndpoint = given ?? moto!.endpoint;
     process.env.AWS_ENDPOINT_URL = awsEndpoint;

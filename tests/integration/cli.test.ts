@@ -127,3 +127,32 @@ describe('the byoc CLI on a finished provisioning (endpoint kept up)', () => {
     expect(check.stdout).toMatch(/✔ V4: /);
   }, 90_000);
 });
+
+describe('the byoc CLI and its local stack processes', () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'byoc-cli-state-'));
+
+  it('prints the seed of a chaos run, and --keep stops moto on Ctrl-C (no orphan server)', async () => {
+    const child = spawn(process.execPath, [join(root, 'bin', 'byoc.js'), 'provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2' }), '--id', 'cli-keep', '--profile', 'chaos', '--seed', '4242', '--keep'], {
+      cwd: root,
+      env: { ...process.env, BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    try {
+      for (let i = 0; i < 300 && !out.includes('Press Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 100));
+      // An empty AWS_ENDPOINT_URL counts as unset: the embedded moto starts.
+      expect(out).toContain('Local stack profile: chaos (AWS time / 100); seed 4242 (replay with --seed 4242)');
+      expect(out).toContain('Provisioned cli-keep');
+      const endpoint = /AWS endpoint: (http:\/\/127\.0\.0\.1:\d+) \(embedded moto\)/.exec(out)![1];
+      expect((await fetch(`${endpoint}/moto-api/data.json`)).ok).toBe(true);
+
+      child.kill('SIGINT');
+      await exited;
+      await expect(fetch(`${endpoint}/moto-api/data.json`)).rejects.toThrow();
+    } finally {
+      child.kill('SIGTERM'); // our handlers stop moto on SIGTERM too
+    }
+  }, 90_000);
+});

@@ -1,3 +1,5 @@
+import { CreateRoleCommand, GetRoleCommand } from '@aws-sdk/client-iam';
+import { iamClient } from '../../../shared/aws/clients';
 import { localFunctions } from '../../../local/functions';
 import { readableError } from '../../../shared/status';
 import { useLocalStack } from '../../helpers/local-stack';
@@ -51,5 +53,22 @@ describe('rollback on the local stack', () => {
     expect(record.cause).toContain('The provisioning had failed with AwsOperationError in Report: injected failure after the step acted');
     // Three sweeps, then it gives up (bounded).
     expect(statesEntered(record.history).filter((s) => s === 'FindLeftovers')).toHaveLength(3);
+  });
+});
+
+describe('a role of the same name that is not ours (R1-R5)', () => {
+  const stack = useLocalStack();
+
+  it('is refused, the rollback removes everything else, and the foreign role is left exactly as it was', async () => {
+    const iam = iamClient({ region: 'us-west-2' });
+    const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+    await iam.send(new CreateRoleCommand({ RoleName: 'someone-elses-role', AssumeRolePolicyDocument: trust }));
+
+    const record = await stack.run('byoc-provision', fullRequest('rb-foreign', { iamRole: { name: 'someone-elses-role' } }));
+    expect(record.status).toBe('FAILED');
+    expect(readableError(record.error, record.cause)).toMatchObject({ name: 'ForeignResourceError', step: 'CreateEksRole' });
+    expect((await leftoversOf('rb-foreign', 'someone-elses-role')).resources).toEqual([]);
+    const role = await iam.send(new GetRoleCommand({ RoleName: 'someone-elses-role' }));
+    expect(decodeURIComponent(role.Role!.AssumeRolePolicyDocument!)).toBe(trust);
   });
 });
