@@ -22,6 +22,22 @@ function figures(record: ExecutionRecord) {
   return { transitions, invocations, events: h.length, largest, ms };
 }
 
+/**
+ * Goals, checked against the figures and printed (never a failing test: shared machines make timings noisy).
+ * Transitions are what Step Functions bills per provisioning; the rest guard the hard AWS limits with room to spare.
+ */
+const GOALS = {
+  transitionsNoWait: 30,
+  transitionsRealistic: 80,
+  historyEvents: 1000, // AWS limit 25,000
+  largestStateBytes: 32 * 1024, // AWS limit 256 KiB
+  rssMiB: 512,
+};
+const verdicts: string[] = [];
+function goal(label: string, value: number, limit: number): void {
+  verdicts.push(`${value <= limit ? 'met ' : 'MISSED'}  ${label}: ${Math.round(value)} (goal <= ${limit})`);
+}
+
 async function scenario(name: string, options: LocalStackOptions, runs: number, parallel = 1): Promise<void> {
   const stack = await startLocalStack({ ...options, stateDir: mkdtempSync(join(tmpdir(), 'byoc-bench-')) });
   try {
@@ -39,6 +55,11 @@ async function scenario(name: string, options: LocalStackOptions, runs: number, 
     const avg = (k: keyof ReturnType<typeof figures>) => results.reduce((s, r) => s + r[k], 0) / results.length;
     const max = (k: keyof ReturnType<typeof figures>) => Math.max(...results.map((r) => r[k]));
     const mem = process.memoryUsage();
+    const waits = options.profile !== 'instant';
+    goal(`${name}: transitions per provisioning`, max('transitions'), waits ? GOALS.transitionsRealistic : GOALS.transitionsNoWait);
+    goal(`${name}: history events`, max('events'), GOALS.historyEvents);
+    goal(`${name}: largest state (bytes)`, max('largest'), GOALS.largestStateBytes);
+    goal(`${name}: resident memory (MiB)`, mem.rss / 2 ** 20, GOALS.rssMiB);
     process.stdout.write(
       `${name.padEnd(26)} runs=${String(runs).padStart(3)} parallel=${parallel}  transitions avg=${avg('transitions').toFixed(1)} max=${max('transitions')}` +
         `  lambda invocations avg=${avg('invocations').toFixed(1)}  history events max=${max('events')} (limit 25000)` +
@@ -58,6 +79,7 @@ async function main(): Promise<void> {
   await scenario('realistic', { profile: 'realistic', seed: 7 }, 3);
   await scenario('realistic, 10 in parallel', { profile: 'realistic', seed: 7 }, 10, 10);
   await scenario('chaos', { profile: 'chaos', seed: 7 }, 3);
+  process.stdout.write(`\nGoals:\n${verdicts.map((v) => `  ${v}`).join('\n')}\n`);
 }
 
 main().catch((error) => {

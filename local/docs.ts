@@ -172,6 +172,21 @@ export function openApiYaml(): string {
           }),
         },
       },
+      '/provisionings/{id}/oidc': {
+        post: {
+          summary: "R1 later: put the EKS cluster's OIDC issuer into the role's trust policy (only the OIDC parts change)",
+          parameters: [idParam],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object', required: ['oidcIssuerUrl'], additionalProperties: false, properties: { oidcIssuerUrl: requestSchema.properties.iamRole.properties.oidcIssuerUrl } } } },
+          },
+          responses: responses({
+            '200': { description: 'The role ARN and its new trust policy.', content: { 'application/json': { schema: { type: 'object', properties: { roleArn: { type: 'string' }, trustPolicy: { type: 'object' } } } } } },
+            '404': { description: 'No such provisioning.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '409': { description: 'The provisioning has not succeeded (yet).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+          }),
+        },
+      },
       '/vpc-checks': {
         post: {
           summary: 'V12: check an existing VPC against V2-V10, each requirement by number',

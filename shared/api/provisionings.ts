@@ -3,7 +3,6 @@ import {
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
-  ListExecutionsCommand,
   StartExecutionCommand,
   type DescribeExecutionCommandOutput,
   type HistoryEvent,
@@ -123,22 +122,22 @@ export async function fullHistory(sfn: SFNClient, executionArn: string): Promise
   return events;
 }
 
-/** The teardown executions of a provisioning, newest first (their names are `<id>--teardown-<n>`). */
-async function teardownsOf(deps: ProvisioningServiceDeps, provisioningId: string): Promise<{ name: string; executionArn: string; status: string }[]> {
-  const found: { name: string; executionArn: string; status: string; n: number }[] = [];
-  let nextToken: string | undefined;
-  const prefix = `${provisioningId}--teardown-`;
-  do {
-    const page = await deps.sfn.send(new ListExecutionsCommand({ stateMachineArn: deps.teardownStateMachineArn, maxResults: 1000, nextToken }));
-    for (const e of page.executions ?? []) {
-      if (e.name?.startsWith(prefix) && /^\d+$/.test(e.name.slice(prefix.length))) {
-        found.push({ name: e.name, executionArn: e.executionArn!, status: e.status!, n: Number(e.name.slice(prefix.length)) });
-      }
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return found.sort((a, b) => b.n - a.n);
+/**
+ * The latest teardown of a provisioning. Teardowns are named `<id>--teardown-<n>`, n = 1, 2, ...: probing those
+ * names costs one DescribeExecution per attempt, where listing would read every execution of the state machine.
+ */
+async function latestTeardown(deps: ProvisioningServiceDeps, provisioningId: string): Promise<{ n: number; execution: DescribeExecutionCommandOutput } | undefined> {
+  let latest: { n: number; execution: DescribeExecutionCommandOutput } | undefined;
+  for (let n = 1; n <= MAX_TEARDOWN_ATTEMPTS; n++) {
+    const execution = await describe(deps, executionArnOf(deps.teardownStateMachineArn, `${provisioningId}--teardown-${n}`));
+    if (!execution) return latest;
+    latest = { n, execution };
+  }
+  throw new ApiError(409, 'TooManyTeardowns', `provisioning ${provisioningId} has had ${MAX_TEARDOWN_ATTEMPTS} teardown attempts; look at why they fail before trying again`);
 }
+
+/** A bound on teardown attempts per provisioning (each failed one is kept in the history). */
+const MAX_TEARDOWN_ATTEMPTS = 100;
 
 /**
  * The status of a provisioning: per-step progress from the execution history, outputs, a readable error, and the
@@ -151,8 +150,7 @@ export async function getProvisioning(provisioningId: string, deps: Provisioning
   const execution = await describe(deps, executionArn);
   if (!execution) throw new ApiError(404, 'ProvisioningNotFound', `no provisioning ${provisioningId}`);
   const history = await fullHistory(deps.sfn, executionArn);
-  const [latestTeardown] = await teardownsOf(deps, provisioningId);
-  const teardown = latestTeardown ? await describe(deps, latestTeardown.executionArn) : undefined;
+  const teardown = (await latestTeardown(deps, provisioningId))?.execution;
   const failed = (e: DescribeExecutionCommandOutput) => e.status !== 'SUCCEEDED' && e.status !== 'RUNNING';
   return {
     provisioningId,
@@ -184,10 +182,10 @@ export async function startTeardown(provisioningId: string, deps: ProvisioningSe
   checkId(provisioningId);
   const execution = await describe(deps, executionArnOf(deps.provisionStateMachineArn, provisioningId));
   if (!execution) throw new ApiError(404, 'ProvisioningNotFound', `no provisioning ${provisioningId}`);
-  const [latest] = await teardownsOf(deps, provisioningId);
-  if (latest && (latest.status === 'RUNNING' || latest.status === 'SUCCEEDED')) {
-    const d = (await describe(deps, latest.executionArn))!;
-    return { provisioningId, executionArn: latest.executionArn, status: latest.status, startedAt: new Date(d.startDate!).toISOString() };
+  const latest = await latestTeardown(deps, provisioningId);
+  if (latest && (latest.execution.status === 'RUNNING' || latest.execution.status === 'SUCCEEDED')) {
+    const { executionArn, status, startDate } = latest.execution;
+    return { provisioningId, executionArn: executionArn!, status: status!, startedAt: new Date(startDate!).toISOString() };
   }
   const original = JSON.parse(execution.input ?? '{}') as ProvisioningRequest;
   const input = {
@@ -196,7 +194,7 @@ export async function startTeardown(provisioningId: string, deps: ProvisioningSe
     iamRoleName: original.iamRole?.name ?? defaultRoleName(original.projectName),
     ...(original.targetAccount ? { targetAccount: original.targetAccount } : {}),
   };
-  const name = `${provisioningId}--teardown-${(latest ? Number(latest.name.split('-').pop()) : 0) + 1}`;
+  const name = `${provisioningId}--teardown-${(latest?.n ?? 0) + 1}`;
   const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.teardownStateMachineArn, name, input: JSON.stringify(input) }));
   return { provisioningId, executionArn: out.executionArn!, status: 'RUNNING', startedAt: new Date(out.startDate!).toISOString() };
 }

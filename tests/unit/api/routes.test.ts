@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, GetExecutionHistoryCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, ExecutionDoesNotExist, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { clearClientCache } from '../../../shared/aws/clients';
 import { handler as start } from '../../../functions/api/start-provisioning';
@@ -10,6 +10,16 @@ import { apiEvent, lambdaContext } from '../../fixtures/api-events';
 const PROVISION = 'arn:aws:states:us-west-2:123456789012:stateMachine:byoc-provision-dev';
 const TEARDOWN = 'arn:aws:states:us-west-2:123456789012:stateMachine:byoc-teardown-dev';
 const sfn = mockClient(SFNClient);
+const exec = (machine: string, name: string) => `${machine.replace(':stateMachine:', ':execution:')}:${name}`;
+
+/** DescribeExecution answers from a table of executions by ARN; anything else does not exist (as on AWS). */
+function executions(table: Record<string, Partial<DescribeExecutionCommandOutput>>): void {
+  sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+    const found = table[input.executionArn];
+    if (!found) throw new ExecutionDoesNotExist({ message: 'no', $metadata: {} });
+    return { executionArn: input.executionArn, startDate: new Date(), ...found };
+  });
+}
 const body = (r: unknown) => JSON.parse((r as { body: string }).body);
 
 beforeAll(() => {
@@ -46,7 +56,7 @@ describe('POST /provisionings', () => {
 
   it('answers 409 when the ID exists with a different request', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date(), input: JSON.stringify({ provisioningId: 'p-1', projectName: 'other', region: 'us-west-2' }) });
+    executions({ [exec(PROVISION, 'p-1')]: { status: 'SUCCEEDED', input: JSON.stringify({ provisioningId: 'p-1', projectName: 'other', region: 'us-west-2' }) } });
     const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2' } }), lambdaContext());
     expect(res.statusCode).toBe(409);
     expect(body(res).error).toBe('ProvisioningExists');
@@ -54,7 +64,7 @@ describe('POST /provisionings', () => {
 
   it('answers with the existing provisioning when the same request is sent again after it finished', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date('2026-11-25T00:00:00Z'), input: JSON.stringify({ projectName: 'demo', region: 'us-west-2', provisioningId: 'p-1' }) });
+    executions({ [exec(PROVISION, 'p-1')]: { status: 'SUCCEEDED', startDate: new Date('2026-11-25T00:00:00Z'), input: JSON.stringify({ projectName: 'demo', region: 'us-west-2', provisioningId: 'p-1' }) } });
     const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2' } }), lambdaContext());
     expect(res.statusCode).toBe(202);
     expect(body(res)).toMatchObject({ provisioningId: 'p-1', status: 'SUCCEEDED', startedAt: '2026-11-25T00:00:00.000Z' });
@@ -83,12 +93,14 @@ describe('GET /provisionings/{id}', () => {
   });
 
   it('reports per-step progress, the readable error and the step that raised it', async () => {
-    sfn.on(DescribeExecutionCommand).resolves({
-      status: 'FAILED',
-      startDate: new Date('2026-11-25T00:00:00Z'),
-      stopDate: new Date('2026-11-25T00:01:00Z'),
-      error: 'QuotaExceededError',
-      cause: JSON.stringify({ errorType: 'QuotaExceededError', errorMessage: 'CreateVpc: Could not create a VPC: VpcLimitExceeded: too many' }),
+    executions({
+      [exec(PROVISION, 'p-1')]: {
+        status: 'FAILED',
+        startDate: new Date('2026-11-25T00:00:00Z'),
+        stopDate: new Date('2026-11-25T00:01:00Z'),
+        error: 'QuotaExceededError',
+        cause: JSON.stringify({ errorType: 'QuotaExceededError', errorMessage: 'CreateVpc: Could not create a VPC: VpcLimitExceeded: too many' }),
+      },
     });
     sfn.on(GetExecutionHistoryCommand).resolves({
       events: [
@@ -99,7 +111,6 @@ describe('GET /provisionings/{id}', () => {
         { id: 5, previousEventId: 4, type: 'TaskStateExited', timestamp: new Date('2026-11-25T00:00:02Z'), stateExitedEventDetails: { name: 'CreateVpc' } },
       ],
     });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
     const res = await get(apiEvent('GET /provisionings/{id}', { id: 'p-1' }), lambdaContext());
     expect(res.statusCode).toBe(200);
     expect(body(res)).toMatchObject({
@@ -113,8 +124,7 @@ describe('GET /provisionings/{id}', () => {
 
 describe('DELETE /provisionings/{id}', () => {
   it('starts a teardown with the region, role and customer account of the original request', async () => {
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', startDate: new Date(), input: JSON.stringify({ provisioningId: 'p-1', projectName: 'demo', region: 'eu-central-1', targetAccount: { roleArn: 'arn:aws:iam::111122223333:role/x', externalId: 'ext-123' } }) });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    executions({ [exec(PROVISION, 'p-1')]: { status: 'SUCCEEDED', input: JSON.stringify({ provisioningId: 'p-1', projectName: 'demo', region: 'eu-central-1', targetAccount: { roleArn: 'arn:aws:iam::111122223333:role/x', externalId: 'ext-123' } }) } });
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:td', startDate: new Date() });
     const res = await del(apiEvent('DELETE /provisionings/{id}', { id: 'p-1' }), lambdaContext());
     expect(res.statusCode).toBe(202);
@@ -124,17 +134,21 @@ describe('DELETE /provisionings/{id}', () => {
   });
 
   it('returns the running teardown instead of starting a second one', async () => {
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', startDate: new Date(), input: '{"region":"us-west-2","projectName":"demo"}' });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ name: 'p-1--teardown-1', executionArn: 'arn:td1', status: 'RUNNING', stateMachineArn: TEARDOWN, startDate: new Date() }] });
+    executions({
+      [exec(PROVISION, 'p-1')]: { status: 'SUCCEEDED', input: '{"region":"us-west-2","projectName":"demo"}' },
+      [exec(TEARDOWN, 'p-1--teardown-1')]: { status: 'RUNNING' },
+    });
     const res = await del(apiEvent('DELETE /provisionings/{id}', { id: 'p-1' }), lambdaContext());
     expect(res.statusCode).toBe(202);
-    expect(body(res).executionArn).toBe('arn:td1');
+    expect(body(res).executionArn).toBe(exec(TEARDOWN, 'p-1--teardown-1'));
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
   });
 
   it('starts a new attempt after a failed teardown', async () => {
-    sfn.on(DescribeExecutionCommand).resolves({ status: 'FAILED', startDate: new Date(), input: '{"region":"us-west-2","projectName":"demo"}' });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [{ name: 'p-1--teardown-1', executionArn: 'arn:td1', status: 'FAILED', stateMachineArn: TEARDOWN, startDate: new Date() }] });
+    executions({
+      [exec(PROVISION, 'p-1')]: { status: 'FAILED', input: '{"region":"us-west-2","projectName":"demo"}' },
+      [exec(TEARDOWN, 'p-1--teardown-1')]: { status: 'FAILED' },
+    });
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:td2', startDate: new Date() });
     await del(apiEvent('DELETE /provisionings/{id}', { id: 'p-1' }), lambdaContext());
     expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.name).toBe('p-1--teardown-2');

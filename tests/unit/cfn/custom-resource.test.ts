@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
@@ -107,7 +107,6 @@ describe('the CloudFormation custom resource', () => {
 
   it('Delete tears the provisioning down and waits for it', async () => {
     sfn.on(DescribeExecutionCommand, { executionArn: `${PROVISION.replace('stateMachine', 'execution')}:${expectedId}` }).resolves({ status: 'SUCCEEDED', startDate: new Date(), input: '{"region":"us-west-2","projectName":"demo"}' });
-    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:td', startDate: new Date() });
     sfn.on(DescribeExecutionCommand, { executionArn: 'arn:td' }).resolves({ status: 'SUCCEEDED' });
     await handler(cfnEvent('Delete', { PhysicalResourceId: expectedId }), lambdaContext());
