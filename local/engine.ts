@@ -150,6 +150,7 @@ export class LocalEngine {
       input: inputText,
       startDate: startDate.toISOString(),
       history: [],
+      runnerPid: process.pid,
     };
     const resourceByState = new Map(states.filter(([, s]) => s.Resource).map(([n, s]) => [n, s.Resource!]));
     const history = new HistoryBuilder((stateName) => resourceByState.get(stateName));

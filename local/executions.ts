@@ -17,6 +17,19 @@ export interface ExecutionRecord {
   startDate: string;
   stopDate?: string;
   history: HistoryEvent[];
+  /** The process that runs the execution on its local engine (a RUNNING record whose process is gone was cut off). */
+  runnerPid?: number;
+}
+
+/** True while the process that runs a RUNNING record is alive. */
+export function runnerAlive(record: Pick<ExecutionRecord, 'runnerPid'>): boolean {
+  if (!record.runnerPid) return true;
+  try {
+    process.kill(record.runnerPid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export const LOCAL_ACCOUNT = '123456789012';
@@ -59,6 +72,13 @@ export class ExecutionStore {
     if (!existsSync(file)) return undefined;
     const record = JSON.parse(readFileSync(file, 'utf8')) as ExecutionRecord;
     for (const e of record.history) e.timestamp = new Date(e.timestamp as unknown as string);
+    if (record.status === 'RUNNING' && record.runnerPid !== process.pid && !runnerAlive(record)) {
+      // The process that ran it on its local engine stopped (Ctrl-C, a crash): nothing will ever finish it.
+      record.status = 'ABORTED';
+      record.error = 'States.Aborted';
+      record.cause = `the process that ran it (pid ${record.runnerPid}) stopped before it ended; a teardown removes what it made`;
+      record.stopDate = (record.history.length ? new Date(record.history[record.history.length - 1].timestamp!) : new Date()).toISOString();
+    }
     return record;
   }
 
