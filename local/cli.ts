@@ -8,6 +8,7 @@ import { InvalidInputError } from '../shared/errors';
 import { updateRoleOidc } from '../shared/iam/oidc';
 import { checkExistingVpc } from '../shared/network/verify';
 import { parseRequest } from '../shared/request';
+import type { RequirementCheck } from '../shared/requirements';
 import { readableError, summarizeHistory } from '../shared/status';
 import type { WorkflowName } from './engine';
 import { ExecutionStore, executionArn, stateMachineArn, type ExecutionRecord } from './executions';
@@ -123,6 +124,13 @@ function reportRealism(stack: LocalStack, io: Io): void {
   if (counts.length > 0) io.out(`Injected by the local stack: ${counts.map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
 }
 
+/** The requirement checks the Verify step made (from its output in the history). */
+function verifiedRequirements(record: ExecutionRecord): RequirementCheck[] {
+  const exit = record.history.find((e) => e.type === 'TaskStateExited' && e.stateExitedEventDetails?.name === 'Verify');
+  const output = exit?.stateExitedEventDetails?.output ? (JSON.parse(exit.stateExitedEventDetails.output) as { verification?: { checks?: RequirementCheck[] } }) : undefined;
+  return output?.verification?.checks ?? [];
+}
+
 async function runWorkflow(stack: LocalStack, workflow: WorkflowName, name: string, input: unknown, io: Io): Promise<ExecutionRecord> {
   const printer = new ProgressPrinter(io.out);
   const execution = stack.engine.start(workflow, name, input);
@@ -189,6 +197,8 @@ async function provision(args: string[], io: Io): Promise<number> {
     let code = 0;
     if (record.status === 'SUCCEEDED') {
       io.out('');
+      const checks = verifiedRequirements(record);
+      if (checks.length > 0) io.out(`Verified against what AWS reports: ${checks.map((c) => `${c.ok ? '✔' : '✖'} ${c.id}`).join('  ')}`);
       io.out(`Provisioned ${provisioningId} in ${seconds} s. Outputs:`);
       printOutputs(JSON.parse(record.output ?? 'null'), io);
     } else {

@@ -43,6 +43,7 @@ describe('the byoc CLI with its embedded local stack', () => {
     expect(run.stdout).toMatch(/\[\s+[\d.]+ s\] ▶ ValidateInput/);
     expect(run.stdout).toMatch(/\[\s+[\d.]+ s\] ✔ CreateVpc \([\d.]+ s\)/);
     expect(run.stdout).toMatch(/Outputs:\n[\s\S]*vpcId: vpc-[0-9a-f]+/);
+    expect(run.stdout).toContain('Verified against what AWS reports: ✔ V2  ✔ V3  ✔ V4  ✔ V5  ✔ V6  ✔ V7  ✔ V8  ✔ V9  ✔ V10  ✔ R1  ✔ R2  ✔ R3  ✔ R4  ✔ R5');
 
     // moto was stopped with the run: its port no longer answers.
     const endpoint = /AWS endpoint: (http:\/\/127\.0\.0\.1:\d+) \(embedded moto\)/.exec(run.stdout)![1];
