@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { placeholdersOf } from '../../local/engine';
@@ -15,8 +15,13 @@ describe('npm run package (offline, dummy credentials)', () => {
   let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
 
   beforeAll(() => {
-    const run = spawnSync(process.execPath, [join(root, 'bin', 'package.js'), '--package', out, '--stage', 'ci', '--region', 'eu-central-1'], {
-      cwd: root,
+    // Package a copy of the service, so a `npm run package` in the checkout at the same time cannot collide with
+    // this one in .serverless/ and .esbuild/ (serverless-esbuild's work folders live in the service folder).
+    const copy = mkdtempSync(join(tmpdir(), 'byoc-service-'));
+    for (const entry of ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'shared', 'statemachine', 'bin']) cpSync(join(root, entry), join(copy, entry), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(copy, 'node_modules'), 'dir');
+    const run = spawnSync(process.execPath, [join(copy, 'bin', 'package.js'), '--package', out, '--stage', 'ci', '--region', 'eu-central-1'], {
+      cwd: copy,
       encoding: 'utf8',
       env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' },
     });
