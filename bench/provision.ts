@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { startLocalStack, type LocalStackOptions } from '../local/stack';
 import type { ExecutionRecord } from '../local/executions';
+import example from '../examples/request.json';
 
 /**
  * `npm run bench`: figures for a full provisioning on the local stack (not pass/fail: goals live here, never in
@@ -11,7 +12,7 @@ import type { ExecutionRecord } from '../local/executions';
  * history size against the 25,000-event limit, the largest state against the 256 KiB limit, wall time, and memory.
  */
 
-const request = (id: string) => ({ ...require('../examples/request.json'), provisioningId: id, iamRole: { name: `${id}-eks` } });
+const request = (id: string) => ({ ...example, provisioningId: id, iamRole: { name: `${id}-eks` } });
 
 function figures(record: ExecutionRecord) {
   const h = record.history as HistoryEvent[];

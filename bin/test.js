@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// `npm test`: type-check, then every jest test (unit, integration on the embedded local stack, reliability),
+// `npm test`: type-check, lint, then every jest test (unit, integration on the embedded local stack, reliability),
 // then one plain closing line "tests: N passed, N failed" that CI reads. Extra arguments go to jest.
 const { spawnSync } = require('node:child_process');
 const { mkdirSync, readFileSync, existsSync, rmSync } = require('node:fs');
@@ -16,6 +16,12 @@ const tsc = spawnSync(bin('tsc'), ['--noEmit', '-p', root], { cwd: root, stdio: 
 if (tsc.status !== 0) {
   process.stdout.write('typecheck failed\n');
   process.exit(tsc.status || 1);
+}
+
+const lint = spawnSync(bin('eslint'), ['.'], { cwd: root, stdio: 'inherit', env });
+if (lint.status !== 0) {
+  process.stdout.write('lint failed\n');
+  process.exit(lint.status || 1);
 }
 
 const report = join(tmp, 'jest-report.json');

@@ -7,7 +7,7 @@ import { functionArnPlaceholder } from '../shared/constants';
 import { localFunctions, type LocalHandler } from './functions';
 import { HistoryBuilder } from './history';
 import { invokeLocal, localFunctionArn } from './lambda-runtime';
-import { ExecutionStore, executionArn, stateMachineArn, type ExecutionRecord } from './executions';
+import { ExecutionStore, executionArn, isValidExecutionName, stateMachineArn, type ExecutionRecord } from './executions';
 
 type LocalHandlers = NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
 type JsonValue = Parameters<LocalHandlers[string]>[0];
@@ -99,8 +99,7 @@ export class LocalEngine {
 
   /** Start an execution. The name must be unused (the caller decides AWS's name semantics). */
   start(workflow: WorkflowName, name: string, input: unknown): LocalExecution {
-    // AWS's rule for execution names: 1-80 characters, none of whitespace, brackets, wildcards or control characters.
-    if (typeof name !== 'string' || !/^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/.test(name)) {
+    if (!isValidExecutionName(name)) {
       throw new Error(`Invalid execution name ${JSON.stringify(name)}: 1-80 characters, no whitespace, brackets, wildcards or special characters`);
     }
     if (!(workflow in WORKFLOWS)) throw new Error(`Unknown workflow ${String(workflow)}`);

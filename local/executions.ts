@@ -32,6 +32,18 @@ export function runnerAlive(record: Pick<ExecutionRecord, 'runnerPid'>): boolean
   }
 }
 
+/** Characters Step Functions refuses in execution names: whitespace, brackets, wildcards and specials. */
+const BAD_NAME_CHARACTER = /[\s<>{}[\]?*"#%\\^|~`$&,;:/]/;
+const isControl = (c: string): boolean => {
+  const code = c.charCodeAt(0);
+  return code <= 0x1f || (code >= 0x7f && code <= 0x9f);
+};
+
+/** AWS's rule for execution names: 1-80 characters, none of whitespace, brackets, wildcards, specials or control characters. */
+export function isValidExecutionName(name: unknown): name is string {
+  return typeof name === 'string' && name.length >= 1 && name.length <= 80 && !BAD_NAME_CHARACTER.test(name) && ![...name].some(isControl);
+}
+
 export const LOCAL_ACCOUNT = '123456789012';
 export const LOCAL_REGION = 'us-east-1';
 export const stateMachineArn = (name: string): string => `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { WORKFLOWS, type LocalEngine, type WorkflowName } from './engine';
-import { executionArn, parseExecutionArn, stateMachineArn, type ExecutionRecord, type ExecutionStatus } from './executions';
+import { executionArn, isValidExecutionName, parseExecutionArn, stateMachineArn, type ExecutionRecord, type ExecutionStatus } from './executions';
 
 /**
  * A local Step Functions API: the JSON 1.0 protocol (`X-Amz-Target: AWSStepFunctions.<Operation>`) for the calls
@@ -28,8 +28,6 @@ export class SfnApiError extends Error {
 
 const STATUSES: ExecutionStatus[] = ['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED'];
 const MAX_INPUT_BYTES = 256 * 1024;
-/** Characters Step Functions refuses in names: whitespace, brackets, wildcards, specials, control characters. */
-const BAD_NAME = /[\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]/;
 
 /** The promise's value, or undefined when it takes longer than `ms` (the timer never outlives the wait). */
 export async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
@@ -109,7 +107,7 @@ export function sfnApi(engine: LocalEngine): (operation: string, body: Obj) => P
     async StartExecution(body) {
       const workflow = workflowOf(body.stateMachineArn);
       const name = body.name === undefined ? randomUUID() : str(body.name);
-      if (!name || name.length > 80 || BAD_NAME.test(name)) throw new SfnApiError('InvalidName', `Invalid Name: '${String(body.name)}'`);
+      if (!isValidExecutionName(name)) throw new SfnApiError('InvalidName', `Invalid Name: '${String(body.name)}'`);
       const inputText = body.input === undefined ? '{}' : str(body.input);
       if (inputText === undefined) throw new SfnApiError('InvalidExecutionInput', 'Invalid State Machine Execution Input: input must be a string of JSON');
       if (Buffer.byteLength(inputText) > MAX_INPUT_BYTES) throw new SfnApiError('InvalidExecutionInput', `Invalid State Machine Execution Input: over ${MAX_INPUT_BYTES} bytes`);

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../shared/errors';
 import { parseRequest } from '../../shared/request';
+import example from '../../examples/request.json';
 
 /** The problems a bad request is rejected with, as `field: rule` lines. */
 function problemsOf(request: unknown): string[] {
@@ -19,7 +20,7 @@ describe('parseRequest (the provisioning request schema)', () => {
   });
 
   it('accepts the example request that npm start runs', () => {
-    expect(() => parseRequest(require('../../examples/request.json'))).not.toThrow();
+    expect(() => parseRequest(example)).not.toThrow();
   });
 
   it('names each missing required field', () => {
