@@ -12,7 +12,14 @@ import example from '../examples/request.json';
  * history size against the 25,000-event limit, the largest state against the 256 KiB limit, wall time, and memory.
  */
 
-const request = (id: string) => ({ ...example, provisioningId: id, iamRole: { name: `${id}-eks` } });
+// Each run gets its own role names: the example's names would collide between the runs in one moto.
+const request = (id: string) => ({
+  ...example,
+  provisioningId: id,
+  iamRole: { name: `zilliz-byoc-${id}-eks` },
+  storageRole: { name: `zilliz-byoc-${id}-storage` },
+  crossAccountRole: { ...example.crossAccountRole, name: `zilliz-byoc-${id}-xacct` },
+});
 
 function figures(record: ExecutionRecord) {
   const h = record.history as HistoryEvent[];

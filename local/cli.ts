@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { defaultRoleName } from '../shared/config';
 import { ec2Client, iamClient, route53Client } from '../shared/aws/clients';
 import { InvalidInputError } from '../shared/errors';
 import { updateRoleOidc } from '../shared/iam/oidc';
 import { checkExistingVpc } from '../shared/network/verify';
 import { parseRequest } from '../shared/request';
 import type { RequirementCheck } from '../shared/requirements';
+import type { ProvisioningOutputs } from '../shared/state';
 import { readableError, summarizeHistory } from '../shared/status';
+import { teardownInputFor } from '../shared/teardown-request';
 import type { WorkflowName } from './engine';
 import { ExecutionStore, executionArn, stateMachineArn, type ExecutionRecord } from './executions';
 import { MotoMissingError } from './moto';
@@ -94,6 +95,31 @@ function printOutputs(value: unknown, io: Io, indent = '  '): void {
   }
 }
 
+/**
+ * C1: what the customer pastes into the vendor console's BYOC project form, grouped as the console groups it, and
+ * the same values as the vendor API's `awsParam` body (for a control plane).
+ */
+function printConsoleBlock(outputs: ProvisioningOutputs, io: Io): void {
+  const c = outputs.console;
+  io.out('');
+  io.out('Paste into the vendor console (BYOC project):');
+  io.out('  Storage settings');
+  io.out(`    Bucket name             ${c.storage.bucketName}`);
+  io.out(`    Storage role ARN        ${c.storage.storageRoleArn}`);
+  io.out('  EKS settings');
+  io.out(`    IAM role ARN            ${c.eks.eksRoleArn}`);
+  io.out('  Cross-account settings');
+  io.out(`    Role ARN                ${c.crossAccount.crossAccountRoleArn}`);
+  io.out(`    External ID             ${c.crossAccount.externalId}`);
+  io.out('  Network settings');
+  io.out(`    VPC ID                  ${c.network.vpcId}`);
+  io.out(`    Subnet IDs              ${c.network.subnetIds.join(', ')}`);
+  io.out(`    Security group ID       ${c.network.securityGroupId}`);
+  io.out(`    VPC endpoint ID         ${c.network.vpcEndpointId ?? '(none: network.vpcEndpoint is off)'}`);
+  io.out('');
+  io.out(`Vendor API awsParam: ${JSON.stringify(outputs.vendorApi)}`);
+}
+
 const REALISM_OPTIONS = { profile: { type: 'string' }, faults: { type: 'string' }, seed: { type: 'string' } } as const;
 
 /** The local stack options the realism flags ask for; `realistic` unless told otherwise. */
@@ -174,8 +200,6 @@ async function provision(args: string[], io: Io): Promise<number> {
     const entry = index.get(provisioningId) ?? {
       provisioningId,
       region: parsed.region,
-      targetAccount: parsed.targetAccount,
-      iamRoleName: parsed.iamRole?.name ?? defaultRoleName(parsed.projectName),
       awsEndpoint: stack.awsEndpoint,
       embedded: Boolean(stack.moto),
       executions: [],
@@ -183,7 +207,16 @@ async function provision(args: string[], io: Io): Promise<number> {
     };
     // The execution name is the provisioning ID; a re-run of the same ID gets a numbered name, same provisioning.
     const name = entry.executions.length === 0 ? provisioningId : `${provisioningId}.${entry.executions.length + 1}`;
-    Object.assign(entry, { awsEndpoint: stack.awsEndpoint, embedded: Boolean(stack.moto) });
+    // The latest request decides what a teardown removes (its names, its target), never the first one seen.
+    const teardownInput = teardownInputFor(provisioningId, parsed);
+    Object.assign(entry, {
+      region: parsed.region,
+      targetAccount: parsed.targetAccount,
+      iamRoleName: teardownInput.iamRoleName as string,
+      teardownInput,
+      awsEndpoint: stack.awsEndpoint,
+      embedded: Boolean(stack.moto),
+    });
     entry.executions.push(name);
     index.put(entry);
 
@@ -198,9 +231,14 @@ async function provision(args: string[], io: Io): Promise<number> {
     if (record.status === 'SUCCEEDED') {
       io.out('');
       const checks = verifiedRequirements(record);
-      if (checks.length > 0) io.out(`Verified against what AWS reports: ${checks.map((c) => `${c.ok ? '✔' : '✖'} ${c.id}`).join('  ')}`);
+      if (checks.length > 0) io.out(`Verified against what AWS reports: ${checks.map((c) => `${CHECK_MARK[c.status]} ${c.id}`).join('  ')}`);
+      const outputs = JSON.parse(record.output ?? 'null') as ProvisioningOutputs;
+      index.put({ ...entry, teardownInput: teardownInputFor(provisioningId, parsed, outputs) });
       io.out(`Provisioned ${provisioningId} in ${seconds} s. Outputs:`);
-      printOutputs(JSON.parse(record.output ?? 'null'), io);
+      // The grouped forms follow as the console block: print the flat fields here, each once.
+      const { console: _console, vendorApi: _vendorApi, ...flat } = outputs;
+      printOutputs(flat, io);
+      printConsoleBlock(outputs, io);
     } else {
       const err = readableError(record.error, record.cause);
       io.err('');
@@ -238,11 +276,14 @@ async function teardown(args: string[], io: Io): Promise<number> {
     if (entry) index.put({ ...entry, teardowns: [...entry.teardowns, name] });
     io.out(`Tearing down ${provisioningId} in ${region} (AWS endpoint: ${stack.awsEndpoint})`);
     describeStack(stack, io);
-    const record = await runWorkflow(stack, 'byoc-teardown', name, { provisioningId, region, ...(entry?.iamRoleName ? { iamRoleName: entry.iamRoleName } : {}), ...(entry?.targetAccount ? { targetAccount: entry.targetAccount } : {}) }, io);
+    const input = entry?.teardownInput ?? { provisioningId, region, ...(entry?.iamRoleName ? { iamRoleName: entry.iamRoleName } : {}), ...(entry?.targetAccount ? { targetAccount: entry.targetAccount } : {}) };
+    const record = await runWorkflow(stack, 'byoc-teardown', name, { ...input, region }, io);
     if (record.status === 'SUCCEEDED') {
+      const output = JSON.parse(record.output ?? 'null') as { deleted?: unknown; kept?: { type: string; id: string; detail?: string }[] } | null;
       io.out('');
-      io.out(`Removed everything tagged byoc:provisioning-id=${provisioningId}:`);
-      printOutputs(JSON.parse(record.output ?? 'null'), io);
+      io.out(`Removed everything tagged byoc:provisioning-id=${provisioningId}${output?.kept?.length ? ', except what holds data' : ''}:`);
+      printOutputs(output?.deleted ?? output, io);
+      for (const k of output?.kept ?? []) io.out(`Kept ${k.type} ${k.id}: ${k.detail ?? 'kept on purpose'}. Empty it and run the teardown again to delete it, or keep it.`);
       if (values.keep) await holdOpen(stack, io, provisioningId, region);
       return 0;
     }
@@ -323,18 +364,29 @@ async function updateOidc(args: string[], io: Io): Promise<number> {
   const stack = await startLocalStack({});
   try {
     const result = await updateRoleOidc(
-      { provisioningId, region: entry.region, roleName: entry.iamRoleName ?? '', oidcIssuerUrl: values.issuer, ...(entry.targetAccount ? { targetAccount: entry.targetAccount } : {}) },
+      {
+        provisioningId,
+        region: entry.region,
+        roleName: entry.iamRoleName ?? '',
+        // S2: the storage role trusts the same cluster; records written before S2 existed name none.
+        ...(typeof entry.teardownInput?.storageRoleName === 'string' ? { storageRoleName: entry.teardownInput.storageRoleName } : {}),
+        oidcIssuerUrl: values.issuer,
+        ...(entry.targetAccount ? { targetAccount: entry.targetAccount } : {}),
+      },
       { iam: iamClient({ region: entry.region, roleArn: entry.targetAccount?.roleArn, externalId: entry.targetAccount?.externalId }) },
     );
     io.out(`Set the OIDC issuer of ${result.roleArn}; its web-identity statements now trust:`);
     for (const st of result.trustPolicy.Statement.filter((x) => x.Principal?.Federated)) io.out(`  ${String(st.Principal!.Federated)}`);
+    if (result.storageRole) io.out(`and of the storage role ${result.storageRole.roleArn} (S2).`);
     return 0;
   } finally {
     await stack.stop();
   }
 }
 
-/** V12: check an existing VPC against V2-V10 and report each requirement by number. */
+const CHECK_MARK: Record<RequirementCheck['status'], string> = { pass: '✔', warning: '⚠', fail: '✖' };
+
+/** V12: check an existing VPC against V2-V10 and report each requirement by number, with its fix when it did not pass. */
 async function checkVpc(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { region: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true });
   const [vpcId] = positionals;
@@ -344,10 +396,17 @@ async function checkVpc(args: string[], io: Io): Promise<number> {
   try {
     const target = { region: values.region };
     const checks = await checkExistingVpc(vpcId, { ec2: ec2Client(target), route53: route53Client(target), region: values.region });
+    const failed = checks.filter((c) => c.status === 'fail');
+    const warnings = checks.filter((c) => c.status === 'warning');
     if (values.json) io.out(JSON.stringify(checks, null, 2));
-    else for (const c of checks) io.out(`${c.ok ? '✔' : '✖'} ${c.id}: ${c.detail}`);
-    const failed = checks.filter((c) => !c.ok);
-    if (!values.json) io.out(failed.length === 0 ? `${vpcId} meets V2-V10.` : `${vpcId} fails ${failed.map((c) => c.id).join(', ')}.`);
+    else {
+      for (const c of checks) {
+        io.out(`${CHECK_MARK[c.status]} ${c.id}: ${c.detail}`);
+        if (c.fix && c.status !== 'pass') io.out(`    fix: ${c.fix}`);
+      }
+      const warned = warnings.length > 0 ? ` (warnings: ${warnings.map((c) => c.id).join(', ')})` : '';
+      io.out(failed.length === 0 ? `${vpcId} meets V2-V10${warned}.` : `${vpcId} fails ${failed.map((c) => c.id).join(', ')}${warned}.`);
+    }
     return failed.length === 0 ? 0 : 1;
   } finally {
     await stack.stop();

@@ -8,6 +8,11 @@ export interface ProvisioningEntry {
   targetAccount?: { roleArn: string; externalId: string };
   /** The EKS role's name (teardown finds it without scanning every role). */
   iamRoleName?: string;
+  /**
+   * The teardown workflow's input for the latest request of this provisioning (role and bucket names, target):
+   * rewritten on every provision, so a later request with other names is torn down with its own names.
+   */
+  teardownInput?: Record<string, unknown>;
   /** The AWS endpoint it was built against. */
   awsEndpoint: string;
   /** True when that endpoint was an embedded moto that lives only as long as the run that started it. */

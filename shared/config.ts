@@ -1,4 +1,5 @@
-import { TAG_PROJECT, TAG_PROVISIONING_ID, TAG_VENDOR_KEY, TAG_VENDOR_VALUE } from './constants';
+import { createHash } from 'node:crypto';
+import { ENV, ROLE_NAME_PREFIX, TAG_PROJECT, TAG_PROVISIONING_ID, TAG_VENDOR_KEY, TAG_VENDOR_VALUE, VENDOR_CONTROL_PLANE_ROLE_ARN } from './constants';
 import type { AwsTarget } from './aws/clients';
 import { oidcIssuerFromUrl } from './iam/trust-policy';
 import { planSubnets } from './network/cidr';
@@ -23,7 +24,10 @@ export interface ProvisioningConfig {
     vpcCidr: string;
     publicSubnet: { cidr: string; availabilityZone: string };
     privateSubnets: { cidr: string; availabilityZone: string }[];
-    securityGroup: { ingressCidrs: string[]; egressCidrs: string[] };
+    /** V7: 443 in from `ingressCidrs`, 443 out to `egressCidrs`; unless `strict`, all traffic within the VPC both ways. */
+    securityGroup: { ingressCidrs: string[]; egressCidrs: string[]; strict: boolean };
+    /** S1: the S3 gateway endpoint on the private route table, present when enabled (the default). */
+    s3GatewayEndpoint?: { serviceName: string };
     /** V9, present when enabled. */
     vpcEndpoint?: { serviceName: string };
     /** V10, present when enabled. */
@@ -33,9 +37,15 @@ export interface ProvisioningConfig {
     name: string;
     path: string;
     permissionsBoundaryArn?: string;
-    /** R1: issuer host and path without `https://`, or undefined to keep the guide's placeholder. */
+    /** R1, S2: issuer host and path without `https://`, or undefined to keep the guide's placeholder. */
     oidcIssuer?: string;
   };
+  /** S1: the bucket. `existing`: the customer's own bucket, checked and never modified or deleted. */
+  bucket: { name: string; existing: boolean; kmsKeyArn?: string };
+  /** S2: the storage role (path `/`). Its OIDC issuer is `iamRole.oidcIssuer`: the same cluster. */
+  storageRole: { name: string; permissionsBoundaryArn?: string };
+  /** X1: the cross-account role (path `/`), trusted by `vendorPrincipalArn` only with `externalId`. */
+  crossAccountRole: { name: string; externalId: string; vendorPrincipalArn: string; permissionsBoundaryArn?: string };
 }
 
 /** The part of the config that undo steps and teardown need: who and where. */
@@ -46,8 +56,30 @@ export function targetOf(config: TargetConfig): AwsTarget {
   return { region: config.region, roleArn: config.targetAccount?.roleArn, externalId: config.targetAccount?.externalId };
 }
 
-/** Default EKS role name for a project (R4 hands its ARN back). */
-export const defaultRoleName = (projectName: string): string => `${projectName}-eks-role`.slice(0, 64);
+/** The roles a provisioning makes, by kind: each defaults to `zilliz-byoc-<projectName>-<kind>-role`. */
+export type RoleKind = 'eks' | 'storage' | 'cross-account';
+
+/**
+ * Default name of one of our roles (R4, S2, X1): within the vendor's `role/zilliz-byoc*` reach, and at most 63
+ * characters for the longest kind with a 32-character project name.
+ * @example defaultRoleName('demo') // 'zilliz-byoc-demo-eks-role'
+ */
+export const defaultRoleName = (projectName: string, kind: RoleKind = 'eks'): string => `${ROLE_NAME_PREFIX}-${projectName}-${kind}-role`;
+
+/**
+ * S1: the default bucket name. Bucket names are global across all AWS accounts, so the project name alone would
+ * collide between customers; the suffix is the first 8 hex digits of SHA-256 over account, region and
+ * provisioning ID: deterministic (a re-run of the same provisioning finds the same bucket), different for every
+ * customer and provisioning, and at most 12 + 32 + 7 + 1 + 8 = 60 characters.
+ * @example defaultBucketName({ projectName: 'demo', accountId: '123456789012', region: 'us-west-2', provisioningId: 'p-1' }) // 'zilliz-byoc-demo-milvus-xxxxxxxx'
+ */
+export function defaultBucketName(facts: { projectName: string; accountId: string; region: string; provisioningId: string }): string {
+  const suffix = createHash('sha256').update(`${facts.accountId}:${facts.region}:${facts.provisioningId}`).digest('hex').slice(0, 8);
+  return `${ROLE_NAME_PREFIX}-${facts.projectName}-milvus-${suffix}`;
+}
+
+/** X1: the vendor principal the cross-account role trusts: the deploy parameter when set, else the vendor's own. */
+export const vendorPrincipalArn = (): string => process.env[ENV.vendorPrincipalArn] || VENDOR_CONTROL_PLANE_ROLE_ARN;
 
 /**
  * Build the config from a validated request and the facts looked up in the account.
@@ -82,7 +114,9 @@ export function buildConfig(
       securityGroup: {
         ingressCidrs: request.network.securityGroup?.ingressCidrs ?? anywhere,
         egressCidrs: request.network.securityGroup?.egressCidrs ?? anywhere,
+        strict: request.network.securityGroup?.strict ?? false,
       },
+      ...(request.network.s3GatewayEndpoint?.enabled === false ? {} : { s3GatewayEndpoint: { serviceName: `com.amazonaws.${request.region}.s3` } }),
       ...(request.network.vpcEndpoint?.enabled ? { vpcEndpoint: { serviceName: info.endpointServiceName } } : {}),
       ...(request.network.privateDns?.enabled && info.privateDnsRecordName
         ? { privateDns: { zoneName: PRIVATE_ZONE_NAME, recordName: info.privateDnsRecordName } }
@@ -93,6 +127,21 @@ export function buildConfig(
       path: request.iamRole?.path ?? '/',
       ...(request.iamRole?.permissionsBoundaryArn ? { permissionsBoundaryArn: request.iamRole.permissionsBoundaryArn } : {}),
       ...(request.iamRole?.oidcIssuerUrl ? { oidcIssuer: oidcIssuerFromUrl(request.iamRole.oidcIssuerUrl, 'iamRole.oidcIssuerUrl') } : {}),
+    },
+    bucket: {
+      name: request.bucket?.name ?? defaultBucketName({ projectName: request.projectName, accountId: facts.accountId, region: request.region, provisioningId: facts.provisioningId }),
+      existing: request.bucket?.existing ?? false,
+      ...(request.bucket?.kmsKeyArn ? { kmsKeyArn: request.bucket.kmsKeyArn } : {}),
+    },
+    storageRole: {
+      name: request.storageRole?.name ?? defaultRoleName(request.projectName, 'storage'),
+      ...(request.storageRole?.permissionsBoundaryArn ? { permissionsBoundaryArn: request.storageRole.permissionsBoundaryArn } : {}),
+    },
+    crossAccountRole: {
+      name: request.crossAccountRole.name ?? defaultRoleName(request.projectName, 'cross-account'),
+      externalId: request.crossAccountRole.externalId,
+      vendorPrincipalArn: vendorPrincipalArn(),
+      ...(request.crossAccountRole.permissionsBoundaryArn ? { permissionsBoundaryArn: request.crossAccountRole.permissionsBoundaryArn } : {}),
     },
   };
 }

@@ -14,6 +14,19 @@ export const TAG_PROJECT = 'byoc:project';
 export const TAG_VENDOR_KEY = 'Vendor';
 export const TAG_VENDOR_VALUE = 'zilliz-byoc';
 
+/**
+ * R4, S2, X1: every role we make is named `zilliz-byoc-...` with path `/`. The vendor's cross-account permissions
+ * may read, pass to EKS and re-trust only `arn:aws:iam::*:role/zilliz-byoc*`: a role outside it breaks onboarding.
+ */
+export const ROLE_NAME_PREFIX = 'zilliz-byoc';
+
+/**
+ * X1: the vendor's control plane, which the cross-account role trusts (with the customer's external ID).
+ * From the vendor's Terraform (`modules/conf.yaml`). Overridable per deployment: serverless.yml sets
+ * `BYOC_VENDOR_PRINCIPAL_ARN` from the deploy parameter `vendorPrincipalArn`; ValidateInput reads it.
+ */
+export const VENDOR_CONTROL_PLANE_ROLE_ARN = 'arn:aws:iam::965570967084:role/zilliz-byoc';
+
 /** Environment variables the functions read. */
 export const ENV = {
   /** ARN of the provision state machine (API and custom-resource functions). */
@@ -22,6 +35,8 @@ export const ENV = {
   teardownStateMachineArn: 'TEARDOWN_STATE_MACHINE_ARN',
   /** Directory where the local stack keeps its execution records. */
   stateDir: 'BYOC_STATE_DIR',
+  /** X1: overrides {@link VENDOR_CONTROL_PLANE_ROLE_ARN} (the principal the cross-account role trusts). */
+  vendorPrincipalArn: 'BYOC_VENDOR_PRINCIPAL_ARN',
 } as const;
 
 /** The Lambda functions, by the name used in serverless.yml and in the ASL placeholders (`${<Name>FunctionArn}`). */

@@ -1,6 +1,6 @@
 /**
  * V1: the regions the BYOC product supports, with the Zilliz endpoint service (V9) and the private DNS record
- * name (V10) of each. Sources: ../docs/decisions.md and the reference table REGIONS.md.
+ * name (V10) of each. Sources: docs/requirements.md (V1, V9, V10) and docs/decisions.md.
  *
  * This is data: add a region by adding a row. `BYOC_EXTRA_REGIONS` (JSON, same shape, keyed by region) can add
  * or override rows at run time without a code change, e.g. for a region the vendor opens before we ship.

@@ -25,20 +25,46 @@ export interface ProvisioningRequest {
     vpcCidr?: string;
     /** V3: three distinct availability zones; default: the first three available ones of the region. */
     availabilityZones?: string[];
-    /** V7: who may reach the security group on 443, and where it may send 443. Default 0.0.0.0/0. */
-    securityGroup?: { ingressCidrs?: string[]; egressCidrs?: string[] };
+    /**
+     * V7: who may reach the security group on 443, and where it may send 443 (default 0.0.0.0/0). By default the
+     * group also allows all traffic within the VPC (the VPC CIDR and the group itself, both ways), as the vendor's
+     * Terraform does, because the cluster's nodes use it; `strict: true` keeps it to 443 only.
+     */
+    securityGroup?: { ingressCidrs?: string[]; egressCidrs?: string[]; strict?: boolean };
     /** V9: the interface endpoint to the region's Zilliz endpoint service. */
     vpcEndpoint?: { enabled?: boolean };
     /** V10: the private hosted zone with the regional alias record (requires V9). */
     privateDns?: { enabled?: boolean };
+    /** S1: a gateway endpoint for S3 on the private route table (object traffic skips the NAT gateway). Default on. */
+    s3GatewayEndpoint?: { enabled?: boolean };
   };
   /** R1-R5: the EKS role. */
   iamRole?: {
+    /** Default `zilliz-byoc-<projectName>-eks-role`; must start with `zilliz-byoc` (R4). */
     name?: string;
+    /** Only `/` (R4: the vendor's permissions reach `role/zilliz-byoc*` only). */
     path?: string;
     permissionsBoundaryArn?: string;
-    /** R1: the EKS cluster's OIDC issuer URL, when the cluster already exists. */
+    /** R1, S2: the EKS cluster's OIDC issuer URL, when the cluster already exists (sets the storage role's trust too). */
     oidcIssuerUrl?: string;
+  };
+  /** S1: the bucket. Default: a new bucket named `zilliz-byoc-<projectName>-milvus-<hash>` (see {@link defaultBucketName}). */
+  bucket?: {
+    /** A bucket name; with `existing: true`, the customer's own bucket in the provisioning's region. */
+    name?: string;
+    /** True: use the existing bucket `name` (checked, never modified or deleted). */
+    existing?: boolean;
+    /** SSE-KMS with this key (and an S3 bucket key) instead of SSE-S3; the storage role may use the key. */
+    kmsKeyArn?: string;
+  };
+  /** S2: the storage role. */
+  storageRole?: { name?: string; permissionsBoundaryArn?: string };
+  /** X1: the cross-account role the vendor's control plane assumes. */
+  crossAccountRole: {
+    /** The external ID the vendor's console shows for this project (e.g. `cid-0123abcd...`). */
+    externalId: string;
+    name?: string;
+    permissionsBoundaryArn?: string;
   };
   /** Extra tags for every resource (V8's tags are always added). */
   tags?: Record<string, string>;
@@ -46,13 +72,29 @@ export interface ProvisioningRequest {
 
 const CIDR_V4 = '^(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}$';
 
+/** R4, S2, X1: a role name the vendor's permissions reach (`role/zilliz-byoc*`), within IAM's 64 characters. */
+const ZILLIZ_ROLE_NAME = {
+  type: 'string',
+  pattern: '^zilliz-byoc[\\w+=,.@-]{0,53}$',
+  description: 'an IAM role name starting with "zilliz-byoc" (the vendor\'s cross-account permissions only reach role/zilliz-byoc*), at most 64 of [A-Za-z0-9_+=,.@-]',
+} as const;
+
+const BOUNDARY_ARN = { type: 'string', pattern: '^arn:aws(-cn|-us-gov)?:iam::(\\d{12}|aws):policy/[\\w+=,.@/-]+$', description: 'an IAM managed policy ARN' } as const;
+
+/** S1: S3's bucket naming rules (general purpose buckets), the ones a pattern can say. */
+const BUCKET_NAME = {
+  type: 'string',
+  pattern: '^(?!xn--)(?!sthree-)(?!amzn-s3-demo-)(?!.*\\.\\.)(?!.*-s3alias$)(?!.*--ol-s3$)(?!.*--x-s3$)(?!\\d+\\.\\d+\\.\\d+\\.\\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+  description: 'an S3 bucket name: 3-63 lowercase letters, digits, "." or "-", starting and ending with a letter or digit, not an IP address, no ".."',
+} as const;
+
 /** JSON Schema (draft 2019-09 subset understood by Ajv's default draft-07 mode) of {@link ProvisioningRequest}. */
 export const requestSchema = {
   $id: 'https://byoc-provisioner/schemas/provisioning-request.json',
   title: 'ProvisioningRequest',
   type: 'object',
   additionalProperties: false,
-  required: ['projectName', 'region'],
+  required: ['projectName', 'region', 'crossAccountRole'],
   properties: {
     provisioningId: {
       type: 'string',
@@ -92,20 +134,54 @@ export const requestSchema = {
           properties: {
             ingressCidrs: { type: 'array', items: { type: 'string', pattern: CIDR_V4 }, minItems: 1, maxItems: 50, uniqueItems: true },
             egressCidrs: { type: 'array', items: { type: 'string', pattern: CIDR_V4 }, minItems: 1, maxItems: 50, uniqueItems: true },
+            strict: { type: 'boolean', default: false, description: 'true: TCP 443 only; false (default): also all traffic within the VPC' },
           },
         },
         vpcEndpoint: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean', default: false } } },
         privateDns: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean', default: false } } },
+        s3GatewayEndpoint: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean', default: true } } },
       },
     },
     iamRole: {
       type: 'object',
       additionalProperties: false,
       properties: {
-        name: { type: 'string', pattern: '^[\\w+=,.@-]{1,64}$', description: 'IAM role name: 1-64 of [A-Za-z0-9_+=,.@-].' },
-        path: { type: 'string', pattern: '^/([\\x21-\\x7E]{0,510}/)?$', description: 'IAM path: "/" or "/a/b/".' },
-        permissionsBoundaryArn: { type: 'string', pattern: '^arn:aws(-cn|-us-gov)?:iam::(\\d{12}|aws):policy/[\\w+=,.@/-]+$' },
+        name: ZILLIZ_ROLE_NAME,
+        path: { type: 'string', pattern: '^/$', description: '"/" (the vendor\'s permissions reach role/zilliz-byoc* only, so no other path)' },
+        permissionsBoundaryArn: BOUNDARY_ARN,
         oidcIssuerUrl: { type: 'string', pattern: '^https://[^\\s/]+(/[^\\s]*)?$', description: 'e.g. https://oidc.eks.us-west-2.amazonaws.com/id/ABC' },
+      },
+    },
+    bucket: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        name: BUCKET_NAME,
+        existing: { type: 'boolean', default: false, description: 'true: use the existing bucket `name` (checked, never changed)' },
+        kmsKeyArn: {
+          type: 'string',
+          pattern: '^arn:aws(-cn|-us-gov)?:kms:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:key/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$',
+          description: 'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key-id>)',
+        },
+      },
+    },
+    storageRole: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { name: ZILLIZ_ROLE_NAME, permissionsBoundaryArn: BOUNDARY_ARN },
+    },
+    crossAccountRole: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['externalId'],
+      properties: {
+        externalId: {
+          type: 'string',
+          pattern: '^[\\w+=,.@:/-]{2,1224}$',
+          description: 'the external ID the vendor console shows (2-1224 of [A-Za-z0-9_+=,.@:/-], e.g. cid-0123abcd)',
+        },
+        name: ZILLIZ_ROLE_NAME,
+        permissionsBoundaryArn: BOUNDARY_ARN,
       },
     },
     tags: {
@@ -208,6 +284,24 @@ export function parseRequest(input: unknown): ProvisioningRequest & { network: N
       });
     }
   }
+  const bucket = request.bucket;
+  if (bucket?.existing && typeof bucket.name !== 'string') {
+    problems.push({ field: 'bucket.name', rule: 'is required with bucket.existing: true (name the bucket to use)' });
+  }
+  const keyRegion = typeof bucket?.kmsKeyArn === 'string' ? bucket.kmsKeyArn.split(':')[3] : undefined;
+  if (keyRegion && typeof request.region === 'string' && keyRegion !== request.region && !problems.some((p) => p.field === 'bucket.kmsKeyArn')) {
+    problems.push({ field: 'bucket.kmsKeyArn', rule: `must be a key in the provisioning's region ${request.region} (S3 uses a key of the bucket's region); got one in ${keyRegion}` });
+  }
+  const roleNames = [
+    ['iamRole.name', request.iamRole?.name],
+    ['storageRole.name', request.storageRole?.name],
+    ['crossAccountRole.name', request.crossAccountRole?.name],
+  ] as const;
+  roleNames.forEach(([field, name], i) => {
+    if (typeof name === 'string' && roleNames.slice(0, i).some(([, other]) => other === name)) {
+      problems.push({ field, rule: `"${name}" is already the name of another role of this request; each role needs its own name` });
+    }
+  });
   const issuer = request.iamRole?.oidcIssuerUrl;
   if (typeof issuer === 'string' && !problems.some((p) => p.field === 'iamRole.oidcIssuerUrl')) {
     try {

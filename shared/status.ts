@@ -42,7 +42,7 @@ export function readCause(cause: string | undefined): string {
 /** Our steps prefix their messages with the step name ("CreateVpc: ..."): split it off. */
 export function readableError(error: string | undefined, cause: string | undefined): ReadableError {
   const message = readCause(cause);
-  const m = /^([A-Z][A-Za-z]+): ([\s\S]*)$/.exec(message);
+  const m = /^([A-Z][A-Za-z0-9]+): ([\s\S]*)$/.exec(message);
   return m ? { name: error ?? 'Error', step: m[1], message: m[2] } : { name: error ?? 'Error', message };
 }
 

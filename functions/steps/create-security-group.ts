@@ -7,7 +7,10 @@ import type { NetworkStepState } from '../../shared/network/types';
 
 const STEP = 'CreateSecurityGroup';
 
-/** CreateSecurityGroup (V7, V8) -> `$.securityGroup`: HTTPS in and out only. */
+/**
+ * CreateSecurityGroup (V7, V8) -> `$.securityGroup`: HTTPS in and out, and (unless `strict`) all traffic within the
+ * VPC. A re-run only adds missing rules; it never removes a rule someone else added.
+ */
 export const handler = stepHandler(STEP, (state: NetworkStepState) =>
   createSecurityGroup(state.config, requireKey(state.vpc, 'vpc', STEP), { ec2: ec2Client(targetOf(state.config)) }),
 );

@@ -4,7 +4,7 @@ import { deleteEksRole } from '../../shared/iam/role';
 import type { IamUndoState } from '../../shared/iam/types';
 import { stepHandler } from '../../shared/lambda';
 
-/** DeleteEksRole: undo of CreateEksRole, AttachManagedPolicies and PutInlinePolicies -> `{ deleted, leftForeign }`. */
+/** DeleteEksRole: undo of CreateEksRole, AttachManagedPolicies and PutInlinePolicies -> `{ deleted, notFound, leftForeign }`. */
 export const handler = stepHandler('DeleteEksRole', (state: IamUndoState) =>
   deleteEksRole(state.config, state.eksRole, { iam: iamClient(targetOf(state.config)) }),
 );

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 /** The services the realism layer acts on. */
-export type RealismService = 'ec2' | 'iam' | 'route53' | 'sts';
+export type RealismService = 'ec2' | 'iam' | 'route53' | 's3' | 'sts';
 
 /** An error as AWS answers it: the code, a message, the HTTP status. */
 export interface AwsErrorAnswer {
@@ -19,17 +19,30 @@ export interface RawHttpResponse {
 
 const escapeXml = (text: string): string => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** S3 operations sent as HTTP HEAD: S3 answers their errors with the status and headers only, no body. */
+const isHeadOperation = (operation: string | undefined): boolean => operation !== undefined && /^Head/.test(operation);
+
 /**
- * The error as the service puts it on the wire (EC2's query XML, IAM/STS query XML, Route 53 REST XML).
+ * The error as the service puts it on the wire (EC2's query XML, IAM/STS query XML, Route 53 REST XML, S3's own
+ * REST XML: a bare `<Error>` with `RequestId` and `HostId`, and for HEAD requests no body at all).
  * We answer with bytes rather than building exceptions ourselves so that the SDK's own deserializer makes the
- * error: the same class (`NoSuchEntityException`, `HostedZoneAlreadyExists`), `$fault`, `$metadata` and
- * `$retryable` as a real AWS answer, and the SDK's retry strategy judges it exactly as it would on AWS.
+ * error: the same class (`NoSuchEntityException`, `HostedZoneAlreadyExists`, `NoSuchBucket`), `$fault`,
+ * `$metadata` and `$retryable` as a real AWS answer, and the SDK's retry strategy judges it exactly as it would on AWS.
  */
-export function errorResponse(service: RealismService, answer: AwsErrorAnswer): RawHttpResponse {
+export function errorResponse(service: RealismService, answer: AwsErrorAnswer, operation?: string): RawHttpResponse {
   const requestId = randomUUID();
   const code = escapeXml(answer.code);
   const message = escapeXml(answer.message);
   const type = answer.status >= 500 ? 'Receiver' : 'Sender';
+  if (service === 's3') {
+    // S3's request IDs: x-amz-request-id (16 hex) and x-amz-id-2 (the "host ID").
+    const s3RequestId = requestId.replace(/-/g, '').slice(0, 16).toUpperCase();
+    const hostId = Buffer.from(randomUUID()).toString('base64');
+    const headers = { 'x-amz-request-id': s3RequestId, 'x-amz-id-2': hostId };
+    if (isHeadOperation(operation)) return { statusCode: answer.status, headers, body: new Uint8Array(0) };
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>${s3RequestId}</RequestId><HostId>${hostId}</HostId></Error>`;
+    return { statusCode: answer.status, headers: { ...headers, 'content-type': 'application/xml' }, body: Buffer.from(xml) };
+  }
   let xml: string;
   if (service === 'ec2') {
     xml = `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`;
@@ -48,11 +61,14 @@ export function errorResponse(service: RealismService, answer: AwsErrorAnswer): 
   };
 }
 
-/** Throttling as each service answers it: EC2 `RequestLimitExceeded` (HTTP 503), the others `Throttling` (HTTP 400). */
+/**
+ * Throttling as each service answers it: EC2 `RequestLimitExceeded` (HTTP 503), S3 `SlowDown` (HTTP 503), the
+ * others `Throttling` (HTTP 400).
+ */
 export function throttlingAnswer(service: RealismService): AwsErrorAnswer {
-  return service === 'ec2'
-    ? { code: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503 }
-    : { code: 'Throttling', message: 'Rate exceeded', status: 400 };
+  if (service === 'ec2') return { code: 'RequestLimitExceeded', message: 'Request limit exceeded.', status: 503 };
+  if (service === 's3') return { code: 'SlowDown', message: 'Please reduce your request rate.', status: 503 };
+  return { code: 'Throttling', message: 'Rate exceeded', status: 400 };
 }
 
 /** A server-side failure: HTTP 500 or 503 with the service's own code. */
@@ -62,6 +78,11 @@ export function serverErrorAnswer(service: RealismService, status: 500 | 503): A
       ? { code: 'InternalError', message: 'An internal error has occurred.', status }
       : { code: 'Unavailable', message: 'The server is overloaded and cannot handle the request.', status };
   }
+  if (service === 's3') {
+    return status === 500
+      ? { code: 'InternalError', message: 'We encountered an internal error. Please try again.', status }
+      : { code: 'ServiceUnavailable', message: 'Service is unable to handle request.', status };
+  }
   if (service === 'iam' && status === 500) return { code: 'ServiceFailure', message: 'The request processing has failed because of an unknown error.', status };
   return status === 500
     ? { code: 'InternalFailure', message: 'The request processing has failed because of an unknown error, exception or failure.', status }
@@ -70,9 +91,9 @@ export function serverErrorAnswer(service: RealismService, status: 500 | 503): A
 
 /** A client error no retry heals: the caller may not do this. */
 export function accessDeniedAnswer(service: RealismService, operation: string): AwsErrorAnswer {
-  return service === 'ec2'
-    ? { code: 'UnauthorizedOperation', message: `You are not authorized to perform this operation (${operation}).`, status: 403 }
-    : { code: 'AccessDenied', message: `User is not authorized to perform: ${operation}`, status: 403 };
+  if (service === 'ec2') return { code: 'UnauthorizedOperation', message: `You are not authorized to perform this operation (${operation}).`, status: 403 };
+  if (service === 's3') return { code: 'AccessDenied', message: 'Access Denied', status: 403 };
+  return { code: 'AccessDenied', message: `User is not authorized to perform: ${operation}`, status: 403 };
 }
 
 /** EC2's "does not exist" for an ID, by its prefix; `operation` picks the NAT gateway code (Describe vs. a route target). */

@@ -118,7 +118,7 @@ interface MiddlewareStack {
   add(middleware: Middleware, options: { step: string; priority?: string; name: string; tags?: string[] }): void;
 }
 
-const REALISM_SERVICES = new Set<string>(['ec2', 'iam', 'route53', 'sts']);
+const REALISM_SERVICES = new Set<string>(['ec2', 'iam', 'route53', 's3', 'sts']);
 const operationOf = (context: HandlerContext): string => (context.commandName ?? 'Unknown').replace(/Command$/, '');
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 let installs = 0;
@@ -222,7 +222,7 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
     async (args) => {
       const operation = operationOf(context);
       const answer = forced.get(context) ?? (await judgeAttempt(service, operation, args.input));
-      if (answer) return { response: errorResponse(service, answer) };
+      if (answer) return { response: errorResponse(service, answer, operation) };
       return next(args);
     };
 

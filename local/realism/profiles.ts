@@ -23,7 +23,7 @@ export interface ServiceThrottling {
   operations?: Record<string, BucketLimit>;
 }
 
-export type ThrottledService = 'ec2' | 'iam' | 'route53';
+export type ThrottledService = 'ec2' | 'iam' | 'route53' | 's3';
 
 /** Everything a profile sets. All durations are real AWS seconds; the layer divides them by `timeScale`. */
 export interface RealismProfile {
@@ -58,6 +58,10 @@ export type ProfileName = 'instant' | 'realistic' | 'chaos';
  * - Route 53: account bucket 50 refilled 10/s plus a bucket per operation (CreateHostedZone 40/2,
  *   AssociateVPCWithHostedZone 20/5, others 50/10) (Route 53 developer guide, "Throttling for API requests").
  * - IAM publishes no numbers: 50/20 reads and 20/5 writes for the account is an assumption.
+ * - S3 documents 3,500 PUT/COPY/POST/DELETE and 5,500 GET/HEAD requests per second per partitioned prefix, and
+ *   answers `SlowDown` (HTTP 503) beyond them (S3 user guide, "Best practices design patterns: optimizing Amazon S3
+ *   performance"). Bucket-level calls have no published limit of their own: one account-wide read and write bucket
+ *   at those rates is an assumption (a provisioning makes a dozen S3 calls: only injected faults throttle it).
  */
 const AWS_THROTTLING: Record<ThrottledService, ServiceThrottling> = {
   ec2: { perOperation: true, read: { capacity: 100, refillPerSecond: 20 }, write: { capacity: 50, refillPerSecond: 5 } },
@@ -69,6 +73,7 @@ const AWS_THROTTLING: Record<ThrottledService, ServiceThrottling> = {
     operations: { CreateHostedZone: { capacity: 40, refillPerSecond: 2 }, AssociateVPCWithHostedZone: { capacity: 20, refillPerSecond: 5 } },
   },
   iam: { perOperation: false, read: { capacity: 50, refillPerSecond: 20 }, write: { capacity: 20, refillPerSecond: 5 } },
+  s3: { perOperation: false, read: { capacity: 5500, refillPerSecond: 5500 }, write: { capacity: 3500, refillPerSecond: 3500 } },
 };
 
 const REALISTIC: RealismProfile = {

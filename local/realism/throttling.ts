@@ -1,7 +1,7 @@
 import type { BucketLimit, RealismProfile, ThrottledService } from './profiles';
 
-/** Read calls, which AWS meters apart from the ones that change something. */
-export const isReadOperation = (operation: string): boolean => /^(Describe|Get|List)/.test(operation);
+/** Read calls, which AWS meters apart from the ones that change something (S3's HeadBucket / HeadObject too). */
+export const isReadOperation = (operation: string): boolean => /^(Describe|Get|List|Head)/.test(operation);
 
 /**
  * AWS's token buckets, on the simulated clock: a bucket refills `refillPerSecond` per AWS second, which is

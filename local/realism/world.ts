@@ -81,6 +81,8 @@ const withoutKey = (input: Obj, key: string): Obj => Object.fromEntries(Object.e
 export class SimulatedWorld {
   private readonly natGateways = new Map<string, NatGatewayRecord>();
   private readonly vpcEndpoints = new Map<string, VpcEndpointRecord>();
+  /** Gateway endpoints (S3): ready and removed at once on AWS, so never `pending` or `deleting` here. */
+  private readonly gatewayEndpoints = new Set<string>();
   private readonly changes = new Map<string, number>();
   private readonly ec2VisibleAt = new Map<string, number>();
   private readonly rolesVisibleAt = new Map<string, number>();
@@ -124,7 +126,10 @@ export class SimulatedWorld {
       } else if (operation === 'CreateVpcEndpoint') {
         const endpoint = obj(output.VpcEndpoint);
         const id = str(endpoint?.VpcEndpointId);
-        if (id && !this.vpcEndpoints.has(id)) {
+        // A gateway endpoint (S3) is available at once and gone at once on AWS: nothing to model.
+        const gateway = str(input.VpcEndpointType) === 'Gateway' || str(endpoint?.VpcEndpointType) === 'Gateway';
+        if (id && gateway) this.gatewayEndpoints.add(id);
+        else if (id && !this.vpcEndpoints.has(id)) {
           const groups = Array.isArray(endpoint?.Groups) ? endpoint.Groups.map((g) => str(obj(g)?.GroupId)) : [];
           this.vpcEndpoints.set(id, {
             id,
@@ -137,7 +142,7 @@ export class SimulatedWorld {
       } else if (operation === 'DeleteVpcEndpoints') {
         const failed = new Set((Array.isArray(output.Unsuccessful) ? output.Unsuccessful : []).map((u) => str(obj(u)?.ResourceId)));
         for (const id of strs(input.VpcEndpointIds)) {
-          if (!failed.has(id)) this.startDeleting(this.vpcEndpoints, id, readiness.vpcEndpointDeleted, () => ({ id, subnetIds: [], groupIds: [], readyAt: 0 }));
+          if (!failed.has(id) && !this.gatewayEndpoints.has(id)) this.startDeleting(this.vpcEndpoints, id, readiness.vpcEndpointDeleted, () => ({ id, subnetIds: [], groupIds: [], readyAt: 0 }));
         }
       }
     } else if (service === 'iam') {

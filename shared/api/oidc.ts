@@ -3,9 +3,14 @@ import { defaultRoleName } from '../config';
 import { updateRoleOidc, type UpdateRoleOidcResult } from '../iam/oidc';
 import { ApiError, requestOf, type ProvisioningServiceDeps } from './provisionings';
 
+/** The role name in a role ARN (`arn:aws:iam::123456789012:role/zilliz-byoc-demo-storage-role` -> the last segment). */
+const roleNameOf = (arn: unknown): string | undefined => (typeof arn === 'string' && arn.includes(':role/') ? arn.slice(arn.lastIndexOf('/') + 1) : undefined);
+
 /**
- * R1, later: set the EKS cluster's OIDC issuer on the role of a finished provisioning. The role name, region and
- * customer account come from the provisioning's own request, so the caller only names the provisioning.
+ * R1 and S2, later: set the EKS cluster's OIDC issuer on the EKS role and the storage role of a finished
+ * provisioning. The role names, region and customer account come from the provisioning's own request and outputs,
+ * so the caller only names the provisioning. The storage role is updated when the provisioning handed one back
+ * (`outputs.storageRoleArn`): a provisioning made before the storage role existed gets only its EKS role updated.
  * @throws ApiError 404 (no such provisioning), 409 (the provisioning did not succeed).
  */
 export async function updateProvisioningOidc(
@@ -13,16 +18,20 @@ export async function updateProvisioningOidc(
   body: unknown,
   deps: ProvisioningServiceDeps & { iam: (target: { region: string; roleArn?: string; externalId?: string }) => IAMClient },
 ): Promise<UpdateRoleOidcResult> {
-  const { request, status } = await requestOf(provisioningId, deps);
+  const { request, status, outputs } = await requestOf(provisioningId, deps);
   if (status !== 'SUCCEEDED') throw new ApiError(409, 'ProvisioningNotReady', `provisioning ${provisioningId} is ${status}; the OIDC issuer can be set once it has SUCCEEDED`);
   const oidcIssuerUrl = (body as { oidcIssuerUrl?: unknown } | null)?.oidcIssuerUrl as string;
   const target = { region: request.region, roleArn: request.targetAccount?.roleArn, externalId: request.targetAccount?.externalId };
+  const handedBack = outputs as { eksRoleArn?: unknown; storageRoleArn?: unknown } | null;
+  const storageRoleName = roleNameOf(handedBack?.storageRoleArn);
   return updateRoleOidc(
     {
       provisioningId,
       region: request.region,
       ...(request.targetAccount ? { targetAccount: request.targetAccount } : {}),
-      roleName: request.iamRole?.name ?? defaultRoleName(request.projectName),
+      // The ARN handed back first: the default name has changed over time, the role's name has not.
+      roleName: roleNameOf(handedBack?.eksRoleArn) ?? request.iamRole?.name ?? defaultRoleName(request.projectName),
+      ...(storageRoleName ? { storageRoleName } : {}),
       oidcIssuerUrl,
     },
     { iam: deps.iam(target) },

@@ -10,10 +10,11 @@ import {
 } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { defaultRoleName } from '../config';
 import { InvalidInputError } from '../errors';
 import { parseRequest, type ProvisioningRequest } from '../request';
+import type { ProvisioningOutputs } from '../state';
 import { readableError, summarizeHistory, type ReadableError, type StepProgress } from '../status';
+import { teardownInputFor } from '../teardown-request';
 
 /** Where the service finds its state machines. */
 export interface ProvisioningServiceDeps {
@@ -188,12 +189,7 @@ export async function startTeardown(provisioningId: string, deps: ProvisioningSe
     return { provisioningId, executionArn: executionArn!, status: status!, startedAt: new Date(startDate!).toISOString() };
   }
   const original = JSON.parse(execution.input ?? '{}') as ProvisioningRequest;
-  const input = {
-    provisioningId,
-    region: original.region,
-    iamRoleName: original.iamRole?.name ?? defaultRoleName(original.projectName),
-    ...(original.targetAccount ? { targetAccount: original.targetAccount } : {}),
-  };
+  const input = teardownInputFor(provisioningId, original, execution.output ? (JSON.parse(execution.output) as ProvisioningOutputs) : null);
   const name = `${provisioningId}--teardown-${(latest?.n ?? 0) + 1}`;
   const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.teardownStateMachineArn, name, input: JSON.stringify(input) }));
   return { provisioningId, executionArn: out.executionArn!, status: 'RUNNING', startedAt: new Date(out.startDate!).toISOString() };

@@ -49,17 +49,29 @@ export function parseVpcCheckRequest(input: unknown): VpcCheckRequest {
   return request;
 }
 
+/** The answer of POST /vpc-checks (V12). */
+export interface VpcCheckResult {
+  vpcId: string;
+  region: string;
+  /** True when no requirement fails (warnings do not count). */
+  ok: boolean;
+  /** The numbers of the failed requirements. */
+  failed: string[];
+  /** The numbers of the requirements met in a way the guide does not recommend (e.g. V2 on a VPC that is not a /16). */
+  warnings: string[];
+  /** Every check, in order: status, why (detail) and, when not passing, what to do (fix). */
+  checks: RequirementCheck[];
+}
+
 /**
  * V12: check a customer's existing VPC against V2-V10 and report every requirement by number.
- * @example await checkVpc({ vpcId: 'vpc-0abc', region: 'us-west-2' }, { ec2: ec2Client, route53: route53Client })
+ * @example await checkVpc({ vpcId: 'vpc-0abc', region: 'us-west-2' }, { ec2: ec2Client, route53: route53Client }) // { ok: true, failed: [], warnings: ['V2'], checks: [...] }
  */
-export async function checkVpc(
-  body: unknown,
-  deps: { ec2: (target: AwsTarget) => EC2Client; route53: (target: AwsTarget) => Route53Client },
-): Promise<{ vpcId: string; region: string; ok: boolean; failed: string[]; checks: RequirementCheck[] }> {
+export async function checkVpc(body: unknown, deps: { ec2: (target: AwsTarget) => EC2Client; route53: (target: AwsTarget) => Route53Client }): Promise<VpcCheckResult> {
   const request = parseVpcCheckRequest(body);
   const target = { region: request.region, roleArn: request.targetAccount?.roleArn, externalId: request.targetAccount?.externalId };
   const checks = await checkExistingVpc(request.vpcId, { ec2: deps.ec2(target), route53: deps.route53(target), region: request.region });
-  const failed = checks.filter((c) => !c.ok).map((c) => c.id);
-  return { vpcId: request.vpcId, region: request.region, ok: failed.length === 0, failed, checks };
+  const failed = checks.filter((c) => c.status === 'fail').map((c) => c.id);
+  const warnings = checks.filter((c) => c.status === 'warning').map((c) => c.id);
+  return { vpcId: request.vpcId, region: request.region, ok: failed.length === 0, failed, warnings, checks };
 }

@@ -1,6 +1,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -16,7 +17,7 @@ export interface AwsTarget {
 }
 
 /** Anything an SDK v3 client is: we only touch its middleware stack. */
-type AnyClient = EC2Client | IAMClient | Route53Client | SFNClient | STSClient;
+type AnyClient = EC2Client | IAMClient | Route53Client | S3Client | SFNClient | STSClient;
 
 /**
  * Hooks run on every client this factory builds. Only the local stack and the tests register one (the realism
@@ -25,7 +26,7 @@ type AnyClient = EC2Client | IAMClient | Route53Client | SFNClient | STSClient;
 type ClientCustomizer = (client: AnyClient, service: ServiceName) => void;
 const customizers: ClientCustomizer[] = [];
 
-export type ServiceName = 'ec2' | 'iam' | 'route53' | 'sts' | 'sfn';
+export type ServiceName = 'ec2' | 'iam' | 'route53' | 's3' | 'sts' | 'sfn';
 
 /** Register a hook that every client built from now on goes through. Returns a function that removes it. */
 export function registerClientCustomizer(customizer: ClientCustomizer): () => void {
@@ -85,6 +86,11 @@ export const ec2Client = (target: AwsTarget): EC2Client => build('ec2', target, 
 export const iamClient = (target: AwsTarget): IAMClient => build('iam', target, (c) => new IAMClient(c));
 /** Route 53 client for the target (global service, like IAM). */
 export const route53Client = (target: AwsTarget): Route53Client => build('route53', target, (c) => new Route53Client(c));
+/**
+ * S3 client for the target (S1). Path-style addressing: bucket names may contain dots (virtual-hosted style then
+ * breaks TLS), and moto/LocalStack endpoints need it; AWS still serves path-style requests for existing clients.
+ */
+export const s3Client = (target: AwsTarget): S3Client => build('s3', target, (c) => new S3Client({ ...c, forcePathStyle: true }));
 /** STS client for the target. */
 export const stsClient = (target: AwsTarget): STSClient => build('sts', target, (c) => new STSClient(c));
 /** Step Functions client: always our own account (the state machines live there), never an assumed role. */

@@ -2,6 +2,7 @@ import {
   AccessDeniedError,
   AwsOperationError,
   DependencyViolationError,
+  ForeignResourceError,
   InvalidInputError,
   ProvisioningError,
   QuotaExceededError,
@@ -27,7 +28,7 @@ const THROTTLING = new Set([
   'TooManyRequestsException',
   'RequestThrottled',
   'RequestThrottledException',
-  'SlowDown',
+  'SlowDown', // S3 (HTTP 503): reduce the request rate
   'PriorRequestNotComplete', // Route 53: a change on the same zone is still being applied
   'Route53.PriorRequestNotComplete',
 ]);
@@ -44,6 +45,7 @@ const TRANSIENT = new Set([
   'RequestTimeoutException',
   'TimeoutError',
   'IDPCommunicationError',
+  'OperationAborted', // S3 (409): a conflicting operation on the bucket is in progress; try again
   // Node network errors surface with these names/codes
   'ECONNRESET',
   'ECONNREFUSED',
@@ -63,6 +65,10 @@ const ACCESS_DENIED = new Set([
   'ExpiredToken',
   'SignatureDoesNotMatch',
   'OptInRequired',
+  'Forbidden', // S3 HEAD requests carry no body: 403 is all there is
+  'AllAccessDisabled', // S3
+  'InvalidAccessKeyId', // S3
+  'AccountProblem', // S3
 ]);
 
 /** Error codes that mean a quota is reached. Note `RequestLimitExceeded` is throttling and is matched earlier. */
@@ -71,6 +77,7 @@ function isQuota(code: string): boolean {
     code === 'LimitExceeded' ||
     code === 'LimitExceededException' ||
     code === 'TooManyHostedZones' ||
+    code === 'TooManyBuckets' || // S3: the account's bucket quota
     code === 'InsufficientAddressCapacity' ||
     /LimitExceeded$/.test(code) ||
     /^(Vpc|Address|NatGateway|Subnet|RouteTable|SecurityGroup|InternetGateway)LimitExceeded/.test(code)
@@ -115,11 +122,18 @@ export function translateAwsError(error: unknown, what: string): ProvisioningErr
   if (code === 'DependencyViolation' || code === 'ResourceInUse' || code === 'HostedZoneNotEmpty' || code === 'DeleteConflict') {
     return new DependencyViolationError(text, { cause: error });
   }
-  if (is(ACCESS_DENIED)) return new AccessDeniedError(text, { cause: error });
+  // S3 answers a HEAD request without a body, so the SDK can only name a 403 `Unknown`.
+  if (is(ACCESS_DENIED) || (status === 403 && code === 'Unknown')) return new AccessDeniedError(text, { cause: error });
   if (isQuota(code)) return new QuotaExceededError(text, { cause: error });
   if (code === 'MalformedPolicyDocument' || code === 'InvalidInput' || code === 'ValidationError') {
     return new InvalidInputError([{ field: '(request)', rule: text }], { cause: error });
   }
+  // S3 bucket names are global: a name another account holds can never be ours. (The bucket step answers these
+  // itself with an InvalidInputError naming bucket.name; this is the fallback for any other caller.)
+  if (code === 'BucketAlreadyExists' || code === 'BucketAlreadyOwnedByYou') return new ForeignResourceError(text, { cause: error });
+  if (code === 'InvalidBucketName') return new InvalidInputError([{ field: 'bucket.name', rule: text }], { cause: error });
+  // S3 refuses to delete a bucket that holds objects; waiting does not empty it, so it is terminal (not a DependencyViolation).
+  if (code === 'BucketNotEmpty') return new AwsOperationError(text, { cause: error });
   // A request AWS never got an HTTP answer to (connection dropped, socket hang up): the call may or may not
   // have happened. Retrying is safe because every step finds its resource before creating it.
   if (status === undefined && e.$fault === undefined && /socket|network|connect|hang up|timed? ?out/i.test(e.message ?? '')) {

@@ -59,9 +59,29 @@ export function assertInlinePoliciesFit(policies: readonly InlinePolicy[], roleN
 }
 
 /**
- * R3: put the three inline policies on the role, minified. PutRolePolicy replaces a policy of the same name, so
- * running this twice leaves the same three policies. Right after CreateRole, IAM may not know the role yet
- * (eventual consistency): that `NoSuchEntity` becomes `EventualConsistencyError`, which the state machine retries.
+ * Put inline policies on a role, minified. PutRolePolicy replaces a policy of the same name, so running this twice
+ * leaves the same policies. Right after CreateRole, IAM may not know the role yet (eventual consistency): that
+ * `NoSuchEntity` becomes `EventualConsistencyError`, which the state machine retries. Used for R3 and by the
+ * create steps of the storage (S2) and cross-account (X1) roles.
+ *
+ * @example await putRolePolicies(iam, 'zilliz-byoc-demo-storage-role', [{ name: 'zilliz-byoc-storage-policy', document }]);
+ */
+export async function putRolePolicies(iam: IAMClient, roleName: string, policies: readonly InlinePolicy[]): Promise<void> {
+  for (const policy of policies) {
+    try {
+      await iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policy.name, PolicyDocument: policyJson(policy.document) }));
+    } catch (error) {
+      if (isNotFound(error, ...NO_SUCH_ENTITY)) {
+        throw new EventualConsistencyError(`IAM role ${roleName} is not visible yet to add inline policy ${policy.name}`, { cause: error });
+      }
+      throw translateAwsError(error, `add inline policy ${policy.name} to IAM role ${roleName}`);
+    }
+  }
+}
+
+/**
+ * R3: put the three inline policies on the role, minified (see {@link putRolePolicies}: idempotent, and a role not
+ * visible yet is retried).
  *
  * @example const { names } = await putInlinePolicies(config, state.eksRole, { iam });
  */
@@ -73,16 +93,7 @@ export async function putInlinePolicies(
 ): Promise<InlinePoliciesState> {
   const roleName = eksRole?.roleName ?? config.iamRole.name;
   const totalCharacters = assertInlinePoliciesFit(policies, roleName);
-  for (const policy of policies) {
-    try {
-      await deps.iam.send(new PutRolePolicyCommand({ RoleName: roleName, PolicyName: policy.name, PolicyDocument: policyJson(policy.document) }));
-    } catch (error) {
-      if (isNotFound(error, ...NO_SUCH_ENTITY)) {
-        throw new EventualConsistencyError(`IAM role ${roleName} is not visible yet to add inline policy ${policy.name}`, { cause: error });
-      }
-      throw translateAwsError(error, `add inline policy ${policy.name} to IAM role ${roleName}`);
-    }
-  }
+  await putRolePolicies(deps.iam, roleName, policies);
   logger.info('put inline policies', { roleName, names: policies.map((p) => p.name), totalCharacters });
   return { names: policies.map((p) => p.name), totalCharacters };
 }

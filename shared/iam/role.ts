@@ -19,23 +19,40 @@ import {
   type Tag,
 } from '@aws-sdk/client-iam';
 import { isDeepStrictEqual } from 'node:util';
-import type { ProvisioningConfig } from '../config';
-import { TAG_PROVISIONING_ID } from '../constants';
+import type { ProvisioningConfig, RoleKind } from '../config';
+import { TAG_PROVISIONING_ID, TAG_RESOURCE } from '../constants';
 import { AwsOperationError, DependencyViolationError, EventualConsistencyError, ForeignResourceError, InvalidInputError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
 import { resourceTags } from '../tags';
-import { INLINE_POLICIES, assertInlinePoliciesFit, type InlinePolicy } from './inline-policies';
+import { INLINE_POLICIES, assertInlinePoliciesFit, putRolePolicies, type InlinePolicy } from './inline-policies';
 import { oidcIssuerFromUrl, parsePolicyDocument, policyJson, trustPolicyFor } from './trust-policy';
-import { NO_SUCH_ENTITY, type EksRoleState, type IamUndoState, type PolicyDocument } from './types';
+import { NO_SUCH_ENTITY, type DeleteRolesResult, type EksRoleState, type IamUndoState, type PolicyDocument, type RoleState } from './types';
+
+/**
+ * The three roles a provisioning makes, by kind: the value of their `byoc:resource` tag (find-by-tag tells them
+ * apart by it) and the request field that configures each (named in errors). Their create steps write `$.eksRole`,
+ * `$.storageRole` and `$.crossAccountRole`.
+ */
+export const ROLE_KINDS = {
+  eks: { resource: 'eks-role', field: 'iamRole' },
+  storage: { resource: 'storage-role', field: 'storageRole' },
+  'cross-account': { resource: 'cross-account-role', field: 'crossAccountRole' },
+} as const satisfies Record<RoleKind, { resource: string; field: string }>;
 
 /** Value of `byoc:resource` on the EKS role. */
-export const EKS_ROLE_RESOURCE = 'eks-role';
+export const EKS_ROLE_RESOURCE = ROLE_KINDS.eks.resource;
 
-/** The role's tags as IAM takes them (`[{Key, Value}]`): the provisioning's tags (V8 + provisioning ID), a Name, and `byoc:resource=eks-role`. */
-export function eksRoleTags(config: Pick<ProvisioningConfig, 'tags' | 'projectName'>): Tag[] {
-  return resourceTags(config, EKS_ROLE_RESOURCE).map(({ Key, Value }) => ({ Key: Key ?? '', Value: Value ?? '' }));
+/**
+ * One of our roles' tags as IAM takes them (`[{Key, Value}]`): the provisioning's tags (V8 + provisioning ID), a
+ * Name, and `byoc:resource` for its kind.
+ */
+export function roleTags(config: Pick<ProvisioningConfig, 'tags' | 'projectName'>, kind: RoleKind): Tag[] {
+  return resourceTags(config, ROLE_KINDS[kind].resource).map(({ Key, Value }) => ({ Key: Key ?? '', Value: Value ?? '' }));
 }
+
+/** The EKS role's tags as IAM takes them (`[{Key, Value}]`): the provisioning's tags (V8 + provisioning ID), a Name, and `byoc:resource=eks-role`. */
+export const eksRoleTags = (config: Pick<ProvisioningConfig, 'tags' | 'projectName'>): Tag[] => roleTags(config, 'eks');
 
 const tagOf = (tags: Tag[] | undefined, key: string): string | undefined => tags?.find((t) => t.Key === key)?.Value;
 
@@ -74,32 +91,57 @@ export const trustPolicyOf = (role: Role): PolicyDocument | undefined =>
   role.AssumeRolePolicyDocument ? parsePolicyDocument(role.AssumeRolePolicyDocument) : undefined;
 
 /**
- * Make a role of ours match the config: trust policy (R1) and permissions boundary. Tags are re-applied (TagRole
+ * One of our roles as the config wants it. The same find-or-create / adopt-if-ours / refuse-foreign code
+ * ({@link ensureRole}) and delete-only-ours code ({@link deleteRoles}) serve the EKS role (R1, R4), the storage
+ * role (S2) and the cross-account role (X1); only this description differs.
+ */
+export interface RoleSpec {
+  kind: RoleKind;
+  name: string;
+  path: string;
+  permissionsBoundaryArn?: string;
+  description: string;
+  /**
+   * The trust policy the role must have. `current` is the role's trust policy as found in IAM (undefined when the
+   * role is being created), so a builder can keep what was rightly set later (a real OIDC issuer).
+   */
+  trustPolicy: (current?: PolicyDocument) => PolicyDocument;
+  /** Inline policies the create step puts on the role itself (S2, X1). The EKS role's come from PutInlinePolicies (R3). */
+  inlinePolicies?: readonly InlinePolicy[];
+}
+
+/** Who owns the roles: the provisioning (its ID decides what is ours) and the tags every resource carries. */
+export type RoleOwner = Pick<ProvisioningConfig, 'provisioningId' | 'projectName' | 'tags'>;
+
+/**
+ * Make a role of ours match its spec: trust policy and permissions boundary. Tags are re-applied (TagRole
  * overwrites values and keeps other tags). The path cannot be changed in IAM, so a different one is an input error.
  */
-async function reconcileRole(iam: IAMClient, config: ProvisioningConfig, role: Role, expected: PolicyDocument): Promise<void> {
-  const name = config.iamRole.name;
-  if (role.Path !== config.iamRole.path) {
+async function reconcileRole(iam: IAMClient, owner: RoleOwner, spec: RoleSpec, role: Role): Promise<void> {
+  const { name } = spec;
+  if (role.Path !== spec.path) {
     throw new InvalidInputError([
       {
-        field: 'iamRole.path',
-        rule: `role ${name} of provisioning ${config.provisioningId} already exists with path ${role.Path}; IAM cannot move a role, so ask for ${role.Path} or tear the provisioning down first`,
+        field: `${ROLE_KINDS[spec.kind].field}.name`,
+        rule: `role ${name} of provisioning ${owner.provisioningId} already exists with path ${role.Path}, not ${spec.path}; IAM cannot move a role, so choose another name or tear the provisioning down first`,
       },
     ]);
   }
   try {
-    if (!isDeepStrictEqual(trustPolicyOf(role), expected)) {
+    const current = trustPolicyOf(role);
+    const expected = spec.trustPolicy(current);
+    if (!isDeepStrictEqual(current, expected)) {
       await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: name, PolicyDocument: policyJson(expected) }));
       logger.info('updated trust policy of existing role', { roleName: name });
     }
     const boundary = role.PermissionsBoundary?.PermissionsBoundaryArn;
-    const wanted = config.iamRole.permissionsBoundaryArn;
+    const wanted = spec.permissionsBoundaryArn;
     if (wanted && boundary !== wanted) {
       await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName: name, PermissionsBoundary: wanted }));
     } else if (!wanted && boundary) {
       await iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName: name }));
     }
-    await iam.send(new TagRoleCommand({ RoleName: name, Tags: eksRoleTags(config) }));
+    await iam.send(new TagRoleCommand({ RoleName: name, Tags: roleTags(owner, spec.kind) }));
   } catch (error) {
     if (isNotFound(error, ...NO_SUCH_ENTITY)) throw new EventualConsistencyError(`IAM role ${name} is not visible yet`, { cause: error });
     throw translateAwsError(error, `update IAM role ${name}`);
@@ -111,27 +153,88 @@ function arnOf(role: Role | undefined, name: string): string {
   return role.Arn;
 }
 
-/** Adopt a role found by name if it is ours, else refuse it. */
-async function adopt(iam: IAMClient, config: ProvisioningConfig, role: Role, expected: PolicyDocument): Promise<EksRoleState> {
-  const name = config.iamRole.name;
-  if (!isOurRole(role, config.provisioningId)) {
-    const owner = tagOf(role.Tags, TAG_PROVISIONING_ID);
+/** Adopt a role found by name if it is ours (and bring it back to its spec), else refuse it and leave it as it is. */
+async function adopt(iam: IAMClient, owner: RoleOwner, spec: RoleSpec, role: Role): Promise<RoleState> {
+  const { name } = spec;
+  if (!isOurRole(role, owner.provisioningId)) {
+    const holder = tagOf(role.Tags, TAG_PROVISIONING_ID);
     throw new ForeignResourceError(
-      `IAM role ${name} already exists and ${owner ? `belongs to provisioning ${owner}` : `does not carry ${TAG_PROVISIONING_ID}`}; ` +
-        `not taking it over. Choose another iamRole.name, or delete that role yourself if it is unused`,
+      `IAM role ${name} already exists and ${holder ? `belongs to provisioning ${holder}` : `does not carry ${TAG_PROVISIONING_ID}`}; ` +
+        `not taking it over. Choose another ${ROLE_KINDS[spec.kind].field}.name, or delete that role yourself if it is unused`,
     );
   }
-  await reconcileRole(iam, config, role, expected);
-  logger.info('found existing role of this provisioning', { roleName: name });
+  await reconcileRole(iam, owner, spec, role);
+  logger.info('found existing role of this provisioning', { roleName: name, kind: spec.kind });
   return { roleName: name, roleArn: arnOf(role, name), adopted: true };
 }
 
 /**
- * R1, R4: create the EKS role with the guide's trust policy, the config's name, path and optional permissions
- * boundary, and our tags; or adopt the role of that name if this provisioning made it earlier (a retried step,
- * or a retry after an answer that never arrived). IAM role names are unique per account, so the name is the
+ * Find-or-create one of our roles (R1/R4, S2, X1): create it with the spec's name, path `/`, trust policy, optional
+ * permissions boundary and our tags (given at creation, so it never exists untagged); or adopt the role of that name
+ * if this provisioning made it earlier (a retried step, or a retry after an answer that never arrived), bringing its
+ * trust policy, boundary and tags back to the spec. IAM role names are unique per account, so the name is the
  * idempotency key; the provisioning-ID tag decides whether the role is ours. Someone else's role is never taken
- * over (`ForeignResourceError`).
+ * over (`ForeignResourceError`) and never changed. Then puts the spec's inline policies (a re-put is harmless).
+ *
+ * Callers check their input (issuer, policy sizes) before calling this, so a doomed step creates nothing.
+ *
+ * @example const { roleArn } = await ensureRole(config, storageRoleSpec(config), { iam });
+ */
+export async function ensureRole(owner: RoleOwner, spec: RoleSpec, deps: { iam: IAMClient }): Promise<RoleState> {
+  const { iam } = deps;
+  const { name } = spec;
+  const existing = await getRole(iam, name);
+  const state = existing ? await adopt(iam, owner, spec, existing) : await createRole(iam, owner, spec);
+  if (spec.inlinePolicies?.length) {
+    await putRolePolicies(iam, name, spec.inlinePolicies);
+    logger.info('put inline policies', { roleName: name, names: spec.inlinePolicies.map((p) => p.name) });
+  }
+  return state;
+}
+
+async function createRole(iam: IAMClient, owner: RoleOwner, spec: RoleSpec): Promise<RoleState> {
+  const { name } = spec;
+  try {
+    const out = await iam.send(
+      new CreateRoleCommand({
+        RoleName: name,
+        Path: spec.path,
+        AssumeRolePolicyDocument: policyJson(spec.trustPolicy()),
+        Description: spec.description,
+        ...(spec.permissionsBoundaryArn ? { PermissionsBoundary: spec.permissionsBoundaryArn } : {}),
+        Tags: roleTags(owner, spec.kind),
+      }),
+    );
+    logger.info('created role', { roleName: name, roleArn: out.Role?.Arn, kind: spec.kind });
+    return { roleName: name, roleArn: arnOf(out.Role, name), adopted: false };
+  } catch (error) {
+    if (awsErrorCode(error) === 'EntityAlreadyExistsException' || awsErrorCode(error) === 'EntityAlreadyExists') {
+      // Created between our look-up and our create (a parallel retry, or a lost answer): look again and decide.
+      const raced = await getRole(iam, name);
+      if (raced) return adopt(iam, owner, spec, raced);
+      throw new EventualConsistencyError(`IAM says role ${name} exists but does not show it yet`, { cause: error });
+    }
+    throw translateAwsError(error, `create IAM role ${name}`);
+  }
+}
+
+/** R1, R4: the EKS role as the config wants it: the guide's trust policy (keeping a real issuer found in the role). */
+export function eksRoleSpec(config: ProvisioningConfig): RoleSpec {
+  return {
+    kind: 'eks',
+    name: config.iamRole.name,
+    path: config.iamRole.path,
+    ...(config.iamRole.permissionsBoundaryArn ? { permissionsBoundaryArn: config.iamRole.permissionsBoundaryArn } : {}),
+    description: `EKS role for Zilliz BYOC project ${config.projectName} (provisioning ${config.provisioningId})`,
+    trustPolicy: (current) => trustPolicyFor(config, current),
+  };
+}
+
+/**
+ * R1, R4: create the EKS role with the guide's trust policy, the config's name, path and optional permissions
+ * boundary, and our tags; or adopt the role of that name if this provisioning made it earlier ({@link ensureRole}).
+ * A real OIDC issuer already in the role's trust policy (set later by `updateRoleOidc` or by the vendor) is kept
+ * when the config names none; a config with an issuer sets that issuer.
  *
  * Checks everything it can before creating anything: the OIDC issuer (if given) and that the three inline
  * policies (R3) fit IAM's per-role quota, so a doomed provisioning fails before it leaves a role behind.
@@ -144,37 +247,9 @@ export async function createEksRole(
   deps: { iam: IAMClient },
   inlinePolicies: readonly InlinePolicy[] = INLINE_POLICIES,
 ): Promise<EksRoleState> {
-  const { iam } = deps;
-  const name = config.iamRole.name;
   if (config.iamRole.oidcIssuer) oidcIssuerFromUrl(`https://${config.iamRole.oidcIssuer}`, 'iamRole.oidcIssuerUrl');
-  assertInlinePoliciesFit(inlinePolicies, name);
-  const expected = trustPolicyFor(config);
-
-  const existing = await getRole(iam, name);
-  if (existing) return adopt(iam, config, existing, expected);
-
-  try {
-    const out = await iam.send(
-      new CreateRoleCommand({
-        RoleName: name,
-        Path: config.iamRole.path,
-        AssumeRolePolicyDocument: policyJson(expected),
-        Description: `EKS role for Zilliz BYOC project ${config.projectName} (provisioning ${config.provisioningId})`,
-        ...(config.iamRole.permissionsBoundaryArn ? { PermissionsBoundary: config.iamRole.permissionsBoundaryArn } : {}),
-        Tags: eksRoleTags(config),
-      }),
-    );
-    logger.info('created role', { roleName: name, roleArn: out.Role?.Arn });
-    return { roleName: name, roleArn: arnOf(out.Role, name), adopted: false };
-  } catch (error) {
-    if (awsErrorCode(error) === 'EntityAlreadyExistsException' || awsErrorCode(error) === 'EntityAlreadyExists') {
-      // Created between our look-up and our create (a parallel retry, or a lost answer): look again and decide.
-      const raced = await getRole(iam, name);
-      if (raced) return adopt(iam, config, raced, expected);
-      throw new EventualConsistencyError(`IAM says role ${name} exists but does not show it yet`, { cause: error });
-    }
-    throw translateAwsError(error, `create IAM role ${name}`);
-  }
+  assertInlinePoliciesFit(inlinePolicies, config.iamRole.name);
+  return ensureRole(config, eksRoleSpec(config), deps);
 }
 
 /** Page through an IAM list call (`Marker` / `IsTruncated`). */
@@ -190,10 +265,13 @@ export async function listAll<T>(page: (marker: string | undefined) => Promise<{
 }
 
 /**
- * The roles that carry this provisioning's ID tag. IAM cannot filter roles by tag, so this reads the tags of every
- * role in the account: only used when no role name is known (a teardown whose state was lost).
+ * The roles that carry this provisioning's ID tag (and, with `kind`, that kind's `byoc:resource` tag). IAM cannot
+ * filter roles by tag, so this reads the tags of every role in the account: only used when no role name is known
+ * (a teardown whose state was lost).
+ *
+ * @example await findRolesByTag(iam, 'p-1', 'storage') // ['zilliz-byoc-demo-storage-role']
  */
-export async function findRolesByTag(iam: IAMClient, provisioningId: string): Promise<string[]> {
+export async function findRolesByTag(iam: IAMClient, provisioningId: string, kind?: RoleKind): Promise<string[]> {
   try {
     const roles = await listAll(async (Marker) => {
       const out = await iam.send(new ListRolesCommand({ Marker }));
@@ -205,7 +283,9 @@ export async function findRolesByTag(iam: IAMClient, provisioningId: string): Pr
       if (!role.RoleName || role.Path?.startsWith('/aws-service-role/')) continue;
       try {
         const tags = role.Tags ?? (await listRoleTags(iam, role.RoleName));
-        if (tagOf(tags, TAG_PROVISIONING_ID) === provisioningId) ours.push(role.RoleName);
+        if (tagOf(tags, TAG_PROVISIONING_ID) !== provisioningId) continue;
+        if (kind && tagOf(tags, TAG_RESOURCE) !== ROLE_KINDS[kind].resource) continue;
+        ours.push(role.RoleName);
       } catch (error) {
         if (!isNotFound(error, ...NO_SUCH_ENTITY)) throw error; // deleted while we listed
       }
@@ -216,12 +296,13 @@ export async function findRolesByTag(iam: IAMClient, provisioningId: string): Pr
   }
 }
 
-/** Run an IAM call during deletion: "not found" is success, "still in use" is retryable. */
-async function tolerant(what: string, call: () => Promise<unknown>): Promise<void> {
+/** Run an IAM call during deletion: true when it acted, false on "not found"; "still in use" is retryable. */
+async function tolerant(what: string, call: () => Promise<unknown>): Promise<boolean> {
   try {
     await call();
+    return true;
   } catch (error) {
-    if (isNotFound(error, ...NO_SUCH_ENTITY)) return;
+    if (isNotFound(error, ...NO_SUCH_ENTITY)) return false;
     const code = awsErrorCode(error);
     // The SDK names it DeleteConflictException, which the shared translator does not know: map it here.
     if (code === 'DeleteConflictException' || code === 'DeleteConflict') throw new DependencyViolationError(`Could not ${what}: ${code}`, { cause: error });
@@ -229,8 +310,11 @@ async function tolerant(what: string, call: () => Promise<unknown>): Promise<voi
   }
 }
 
-/** Empty one role of ours (managed, inline, instance profiles) and delete it. */
-async function deleteOwnedRole(iam: IAMClient, roleName: string): Promise<void> {
+/**
+ * Empty one role of ours (managed and inline policies; for the EKS role also its instance profiles) and delete it.
+ * True when this call deleted it, false when it was gone before DeleteRole (a parallel teardown).
+ */
+async function deleteOwnedRole(iam: IAMClient, roleName: string, kind: RoleKind): Promise<boolean> {
   const attached = await listAll(async (Marker) => {
     const out = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker }));
     return { items: out.AttachedPolicies ?? [], marker: out.IsTruncated ? out.Marker : undefined };
@@ -247,37 +331,83 @@ async function deleteOwnedRole(iam: IAMClient, roleName: string): Promise<void> 
   for (const PolicyName of inline) {
     await tolerant(`delete inline policy ${PolicyName} of role ${roleName}`, () => iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName })));
   }
-  // We add the role to no instance profile, but EKS managed node groups may: IAM refuses to delete it while it is in one.
-  const profiles = await listAll(async (Marker) => {
-    const out = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName, Marker }));
-    return { items: out.InstanceProfiles ?? [], marker: out.IsTruncated ? out.Marker : undefined };
-  });
-  for (const profile of profiles) {
-    await tolerant(`remove role ${roleName} from instance profile ${profile.InstanceProfileName}`, () =>
-      iam.send(new RemoveRoleFromInstanceProfileCommand({ RoleName: roleName, InstanceProfileName: profile.InstanceProfileName })),
-    );
+  if (kind === 'eks') {
+    // We add the role to no instance profile, but EKS managed node groups may: IAM refuses to delete it while it is
+    // in one. Only the EKS role does this; an instance profile holding the storage or cross-account role is someone
+    // else's doing, so DeleteRole's DeleteConflict (retried, then reported as left) is the honest answer there.
+    const profiles = await listAll(async (Marker) => {
+      const out = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName, Marker }));
+      return { items: out.InstanceProfiles ?? [], marker: out.IsTruncated ? out.Marker : undefined };
+    });
+    for (const profile of profiles) {
+      await tolerant(`remove role ${roleName} from instance profile ${profile.InstanceProfileName}`, () =>
+        iam.send(new RemoveRoleFromInstanceProfileCommand({ RoleName: roleName, InstanceProfileName: profile.InstanceProfileName })),
+      );
+    }
   }
-  await tolerant(`delete IAM role ${roleName}`, () => iam.send(new DeleteRoleCommand({ RoleName: roleName })));
-  logger.info('deleted role', { roleName });
-}
-
-/** What DeleteEksRole did. */
-export interface DeleteEksRoleResult {
-  /** Roles deleted now or already gone. */
-  deleted: string[];
-  /** Roles of the configured name that exist but are not ours: left untouched (we never created them). */
-  leftForeign: string[];
+  const deleted = await tolerant(`delete IAM role ${roleName}`, () => iam.send(new DeleteRoleCommand({ RoleName: roleName })));
+  if (deleted) logger.info('deleted role', { roleName, kind });
+  return deleted;
 }
 
 /**
- * Undo of CreateEksRole (and of the policy steps): detach every managed policy, delete every inline policy,
- * take the role out of any instance profile, delete the role. "Not found" counts as deleted.
+ * Delete-only-ours, for every kind of role: the undo of a create step. Which roles: `claimed` (the name the create
+ * step wrote to the state) and `configured` (the config's name: a create whose answer was lost leaves no state);
+ * with neither (a teardown that knows no names) the roles of that kind carrying our tag.
  *
- * Which roles: the one named in `$.eksRole` and the configured `iamRole.name` (a create whose answer was lost
- * leaves no `$.eksRole`); with neither (teardown after the state was lost) the roles carrying our tag.
- * Never deletes a role without our provisioning-ID tag: one named in `$.eksRole` raises `ForeignResourceError`;
- * one only known by the configured name (e.g. CreateEksRole refused it) is left alone and reported in `leftForeign`,
- * so the rollback of a refused create does not fail too.
+ * Never deletes a role without our provisioning-ID tag: the one named in the state (`claimed`) raises
+ * `ForeignResourceError`; one only known by the configured name (e.g. the create step refused it) is left alone
+ * and reported in `leftForeign`, so the rollback of a refused create does not fail too. A role that is not there is
+ * reported in `notFound`, never in `deleted`.
+ *
+ * @example await deleteRoles('storage', config.provisioningId, state.storageRole?.roleName, config.storageRole?.name, { iam });
+ */
+export async function deleteRoles(
+  kind: RoleKind,
+  provisioningId: string,
+  claimed: string | undefined,
+  configured: string | undefined,
+  deps: { iam: IAMClient },
+): Promise<DeleteRolesResult> {
+  const { iam } = deps;
+  const names = [...new Set([claimed, configured].filter((n): n is string => Boolean(n)))];
+  if (names.length === 0) names.push(...(await findRolesByTag(iam, provisioningId, kind)));
+
+  const result: DeleteRolesResult = { deleted: [], notFound: [], leftForeign: [] };
+  for (const name of names) {
+    const role = await getRole(iam, name);
+    if (!role) {
+      result.notFound.push(name);
+      continue;
+    }
+    if (!isOurRole(role, provisioningId)) {
+      if (name === claimed) {
+        throw new ForeignResourceError(`IAM role ${name} does not carry ${TAG_PROVISIONING_ID}=${provisioningId}; not deleting it`);
+      }
+      logger.warn('role of the configured name is not ours; leaving it', { roleName: name, kind });
+      result.leftForeign.push(name);
+      continue;
+    }
+    let deleted: boolean;
+    try {
+      deleted = await deleteOwnedRole(iam, name, kind);
+    } catch (error) {
+      // Gone between our look-up and the list calls (a parallel teardown): that is what we wanted, but not our doing.
+      if (!isNotFound(error, ...NO_SUCH_ENTITY)) throw translateAwsError(error, `delete IAM role ${name}`);
+      deleted = false;
+    }
+    (deleted ? result.deleted : result.notFound).push(name);
+  }
+  return result;
+}
+
+/** What DeleteEksRole did. */
+export type DeleteEksRoleResult = DeleteRolesResult;
+
+/**
+ * Undo of CreateEksRole (and of the policy steps): detach every managed policy, delete every inline policy,
+ * take the role out of any instance profile, delete the role ({@link deleteRoles}: only ours; `notFound` for a
+ * role that was not there).
  *
  * @example await deleteEksRole(state.config, state.eksRole, { iam });
  */
@@ -286,33 +416,5 @@ export async function deleteEksRole(
   eksRole: IamUndoState['eksRole'],
   deps: { iam: IAMClient },
 ): Promise<DeleteEksRoleResult> {
-  const { iam } = deps;
-  const claimed = eksRole?.roleName;
-  const names = [...new Set([claimed, config.iamRole?.name].filter((n): n is string => Boolean(n)))];
-  if (names.length === 0) names.push(...(await findRolesByTag(iam, config.provisioningId)));
-
-  const result: DeleteEksRoleResult = { deleted: [], leftForeign: [] };
-  for (const name of names) {
-    const role = await getRole(iam, name);
-    if (!role) {
-      result.deleted.push(name);
-      continue;
-    }
-    if (!isOurRole(role, config.provisioningId)) {
-      if (name === claimed) {
-        throw new ForeignResourceError(`IAM role ${name} does not carry ${TAG_PROVISIONING_ID}=${config.provisioningId}; not deleting it`);
-      }
-      logger.warn('role of the configured name is not ours; leaving it', { roleName: name });
-      result.leftForeign.push(name);
-      continue;
-    }
-    try {
-      await deleteOwnedRole(iam, name);
-    } catch (error) {
-      // Gone between our look-up and the list calls (a parallel teardown): that is what we wanted.
-      if (!isNotFound(error, ...NO_SUCH_ENTITY)) throw translateAwsError(error, `delete IAM role ${name}`);
-    }
-    result.deleted.push(name);
-  }
-  return result;
+  return deleteRoles('eks', config.provisioningId, eksRole?.roleName, config.iamRole?.name, deps);
 }

@@ -65,13 +65,49 @@ export function trustPolicy(input: TrustPolicyInput): PolicyDocument {
   };
 }
 
-/** The trust policy of a config (R1), with the issuer the caller gave, if any. */
-export function trustPolicyFor(config: Pick<ProvisioningConfig, 'partition' | 'accountId' | 'iamRole'>): PolicyDocument {
-  return trustPolicy({ partition: config.partition, accountId: config.accountId, oidcIssuer: config.iamRole.oidcIssuer });
+/** True for a web-identity (OIDC) statement; the other three statements of R1 name AWS services. */
+export const isOidcStatement = (statement: PolicyStatement): boolean => [statement.Action].flat().includes('sts:AssumeRoleWithWebIdentity');
+
+const PROVIDER_ARN = /^arn:[a-z-]+:iam::\d{12}:oidc-provider\/(.+)$/;
+
+/**
+ * The real OIDC issuer a trust policy names (the federated principal of a web-identity statement), or undefined
+ * when it names none or only the `eks_oidc_url` placeholder. Used so that an issuer set later (by `updateRoleOidc`,
+ * or by the vendor, whose cross-account permissions may update the trust of `role/zilliz-byoc*`) survives a re-run
+ * of the create step whose config has no issuer. Anything that is not a usable issuer is ignored.
+ *
+ * @example oidcIssuerIn(trustPolicy({ partition: 'aws', accountId: '123456789012', oidcIssuer: 'oidc.eks.us-west-2.amazonaws.com/id/ABC' }))
+ * // 'oidc.eks.us-west-2.amazonaws.com/id/ABC'
+ */
+export function oidcIssuerIn(document: PolicyDocument | undefined): string | undefined {
+  for (const statement of document?.Statement ?? []) {
+    if (!isOidcStatement(statement)) continue;
+    for (const arn of [statement.Principal?.Federated ?? []].flat()) {
+      const issuer = PROVIDER_ARN.exec(arn)?.[1];
+      if (!issuer || issuer === OIDC_PLACEHOLDER) continue;
+      try {
+        return oidcIssuerFromUrl(`https://${issuer}`);
+      } catch {
+        // not an issuer IAM could use: not one to keep
+      }
+    }
+  }
+  return undefined;
 }
 
-/** True for a web-identity (OIDC) statement; the other three statements name AWS services. */
-export const isOidcStatement = (statement: PolicyStatement): boolean => statement.Action === 'sts:AssumeRoleWithWebIdentity';
+/**
+ * The issuer a role's trust policy must carry: the config's when it has one (a caller who names the issuer gets
+ * it), else the real issuer already in the role's trust policy (`current`), else none (the placeholder).
+ */
+export const issuerToKeep = (configIssuer: string | undefined, current: PolicyDocument | undefined): string | undefined => configIssuer ?? oidcIssuerIn(current);
+
+/**
+ * The trust policy of a config (R1), with the issuer the caller gave; without one, the issuer already in `current`
+ * (the role's trust policy as found in IAM), so a re-run never puts the placeholder back over a real issuer.
+ */
+export function trustPolicyFor(config: Pick<ProvisioningConfig, 'partition' | 'accountId' | 'iamRole'>, current?: PolicyDocument): PolicyDocument {
+  return trustPolicy({ partition: config.partition, accountId: config.accountId, oidcIssuer: issuerToKeep(config.iamRole.oidcIssuer, current) });
+}
 
 /** A policy document as IAM takes it: minified JSON (whitespace costs nothing but bytes on the wire). */
 export const policyJson = (document: unknown): string => JSON.stringify(document);

@@ -11,6 +11,12 @@ export interface EksRoleState {
   adopted: boolean;
 }
 
+/**
+ * `$.storageRole` (S2) and `$.crossAccountRole` (X1), written by CreateStorageRole and CreateCrossAccountRole:
+ * the same shape as `$.eksRole`.
+ */
+export type RoleState = EksRoleState;
+
 /** `$.managedPolicies`: written by AttachManagedPolicies (R2). */
 export interface ManagedPoliciesState {
   /** The ARNs of the five AWS managed policies, in the guide's order, for the config's partition. */
@@ -31,15 +37,34 @@ export interface IamState {
   eksRole?: EksRoleState;
   managedPolicies?: ManagedPoliciesState;
   inlinePolicies?: InlinePoliciesState;
+  storageRole?: RoleState;
+  crossAccountRole?: RoleState;
 }
 
 /**
- * What DeleteEksRole reads: a provisioning config during rollback, or the teardown config (which has no
- * `iamRole`), plus whatever `$.eksRole` the provisioning got to write.
+ * What DeleteEksRole, DeleteStorageRole and DeleteCrossAccountRole read: a provisioning config during rollback, or
+ * the teardown config (whose role names are optional), plus whatever `$.eksRole`, `$.storageRole` and
+ * `$.crossAccountRole` the provisioning got to write.
  */
 export interface IamUndoState {
-  config: TargetConfig & { iamRole?: Pick<ProvisioningConfig['iamRole'], 'name'> };
+  config: TargetConfig & {
+    iamRole?: Pick<ProvisioningConfig['iamRole'], 'name'>;
+    storageRole?: Pick<ProvisioningConfig['storageRole'], 'name'>;
+    crossAccountRole?: Pick<ProvisioningConfig['crossAccountRole'], 'name'>;
+  };
   eksRole?: Partial<EksRoleState>;
+  storageRole?: Partial<RoleState>;
+  crossAccountRole?: Partial<RoleState>;
+}
+
+/** What a delete step of one of our roles did, each role by name. */
+export interface DeleteRolesResult {
+  /** Roles of ours deleted by this call. */
+  deleted: string[];
+  /** Roles that did not exist (never made, or already deleted, e.g. by an earlier attempt): nothing to do. */
+  notFound: string[];
+  /** Roles of the configured name that exist but are not ours: left untouched (we never created them). */
+  leftForeign: string[];
 }
 
 /** One statement of an IAM policy document, as far as this code reads it. */

@@ -2,34 +2,62 @@ import {
   AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
+  CreateTagsCommand,
   DeleteSecurityGroupCommand,
   DescribeNetworkInterfacesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   DescribeVpcEndpointsCommand,
   RevokeSecurityGroupEgressCommand,
-  RevokeSecurityGroupIngressCommand,
   type EC2Client,
   type SecurityGroup,
   type SecurityGroupRule,
+  type Tag,
 } from '@aws-sdk/client-ec2';
 import type { ProvisioningConfig, TargetConfig } from '../config';
 import { DependencyViolationError, EventualConsistencyError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
-import { ownershipFilters, tagSpecification } from '../tags';
+import { ownershipFilters, tagSpecification, tagValue } from '../tags';
 import { keepOwned, ownedResources } from './ownership';
 import type { NetworkState, SecurityGroupState, UndoResult, VpcState } from './types';
 
 export const SECURITY_GROUP_RESOURCE = 'security-group';
 export const SECURITY_GROUP_RULE_RESOURCE = 'security-group-rule';
-/** V7: the only port the group opens, both ways. */
+/** V7: the port the group opens to and from the outside, both ways. */
 export const HTTPS_PORT = 443;
+/** EC2's protocol name for "all traffic" (every protocol, every port). */
+export const ALL_TRAFFIC = '-1';
+const ANYWHERE_IPV4 = '0.0.0.0/0';
+/** A rule's peer that is the group itself (a self-reference) rather than a CIDR. */
+export const SELF = 'self';
 
-/** One rule as V7 wants it: TCP 443 from/to one IPv4 CIDR. */
-export interface HttpsRule {
+/**
+ * Set on the group once our first setup of it is complete (EC2's default allow-all egress revoked, our rules
+ * authorized). Before it, a run may revoke that default rule; after it, nothing is ever revoked, so rules the vendor
+ * or the AWS Load Balancer Controller add later survive every re-run. A tag rather than a look at the rules because
+ * only the tag says "we already did this once": the rules alone cannot tell EC2's default apart from the same rule
+ * added back later by someone else.
+ */
+export const BASELINE_TAG = { Key: 'byoc:security-group-baseline', Value: 'applied' } as const;
+
+/** One rule we want on the group (V7). */
+export interface WantedRule {
   egress: boolean;
-  cidr: string;
+  /** `https`: TCP 443 only; `all`: every protocol and port (IpProtocol -1). */
+  traffic: 'https' | 'all';
+  /** An IPv4 CIDR, or {@link SELF}: the group itself. */
+  peer: string;
+}
+
+/** What V7 asks of our group: the request's settings, plus what the within-VPC rules point at. */
+export interface RuleSettings {
+  ingressCidrs: string[];
+  egressCidrs: string[];
+  /** True: TCP 443 only. False (default): also all traffic from/to the VPC CIDR and the group itself. */
+  strict: boolean;
+  /** The VPC's CIDR (the within-VPC rules). */
+  vpcCidr: string;
 }
 
 /** True when an EC2 rule is exactly "TCP 443 from/to this IPv4 CIDR" and nothing more. */
@@ -45,24 +73,85 @@ export function isHttpsRule(rule: SecurityGroupRule): boolean {
   );
 }
 
+/** True for the rule EC2 puts on every new group in a VPC: all traffic out to 0.0.0.0/0. @example isDefaultEgressRule({ IsEgress: true, IpProtocol: '-1', CidrIpv4: '0.0.0.0/0' }) // true */
+export function isDefaultEgressRule(rule: SecurityGroupRule): boolean {
+  return Boolean(rule.IsEgress) && rule.IpProtocol === ALL_TRAFFIC && rule.CidrIpv4 === ANYWHERE_IPV4 && !rule.ReferencedGroupInfo?.GroupId && !rule.PrefixListId;
+}
+
 /**
- * V7 as a diff: which of the group's rules to revoke (anything that is not one of the wanted HTTPS rules,
- * including the allow-all egress rule EC2 adds to every new group) and which wanted rules to add.
+ * V7's rules for our group: TCP 443 in from each `ingressCidrs` and out to each `egressCidrs`; unless `strict`,
+ * also all traffic in from and out to the VPC CIDR and the group itself (as the vendor's Terraform does: the
+ * cluster's nodes use this group and talk to each other on every port).
  *
- * @example planRuleChanges(rules, { ingressCidrs: ['0.0.0.0/0'], egressCidrs: ['0.0.0.0/0'] })
- *   // { revoke: [the default egress rule], authorize: [{ egress: false, cidr: '0.0.0.0/0' }, { egress: true, cidr: '0.0.0.0/0' }] }
+ * @example wantedRules({ ingressCidrs: ['0.0.0.0/0'], egressCidrs: ['0.0.0.0/0'], strict: true, vpcCidr: '10.0.0.0/16' })
+ *   // [{ egress: false, traffic: 'https', peer: '0.0.0.0/0' }, { egress: true, traffic: 'https', peer: '0.0.0.0/0' }]
+ */
+export function wantedRules(settings: RuleSettings): WantedRule[] {
+  const https = [
+    ...settings.ingressCidrs.map((peer): WantedRule => ({ egress: false, traffic: 'https', peer })),
+    ...settings.egressCidrs.map((peer): WantedRule => ({ egress: true, traffic: 'https', peer })),
+  ];
+  if (settings.strict) return https;
+  const withinVpc = [false, true].flatMap((egress) => [settings.vpcCidr, SELF].map((peer): WantedRule => ({ egress, traffic: 'all', peer })));
+  return [...https, ...withinVpc];
+}
+
+/**
+ * True when an EC2 rule of group `groupId` is exactly the wanted rule (same direction, traffic and peer, nothing more).
+ * @example matchesRule({ IsEgress: false, IpProtocol: '-1', ReferencedGroupInfo: { GroupId: 'sg-1' } }, { egress: false, traffic: 'all', peer: SELF }, 'sg-1') // true
+ */
+export function matchesRule(rule: SecurityGroupRule, wanted: WantedRule, groupId: string): boolean {
+  if (Boolean(rule.IsEgress) !== wanted.egress || rule.CidrIpv6 || rule.PrefixListId) return false;
+  const traffic = wanted.traffic === 'https' ? rule.IpProtocol === 'tcp' && rule.FromPort === HTTPS_PORT && rule.ToPort === HTTPS_PORT : rule.IpProtocol === ALL_TRAFFIC;
+  const peer = wanted.peer === SELF ? !rule.CidrIpv4 && rule.ReferencedGroupInfo?.GroupId === groupId : !rule.ReferencedGroupInfo?.GroupId && rule.CidrIpv4 === wanted.peer;
+  return traffic && peer;
+}
+
+/** A wanted rule in words. @example describeWantedRule({ egress: true, traffic: 'all', peer: SELF }) // 'egress all traffic to the group itself' */
+export function describeWantedRule(rule: WantedRule): string {
+  const peer = rule.peer === SELF ? 'the group itself' : rule.peer;
+  return `${rule.egress ? 'egress' : 'ingress'} ${rule.traffic === 'https' ? `tcp ${HTTPS_PORT}` : 'all traffic'} ${rule.egress ? 'to' : 'from'} ${peer}`;
+}
+
+/**
+ * V7 as a plan that only ever adds: the wanted rules the group lacks, and whether EC2's default allow-all egress
+ * rule is to be revoked, which is only while our first setup of the group is not done (`baselineApplied` false,
+ * see {@link BASELINE_TAG}). The revoke names the rule by its content, not by an ID read before: right after
+ * CreateSecurityGroup a read may not show the default rule yet, and a revoke of a rule that is not there does no
+ * harm. No other rule is ever revoked: the vendor and the AWS Load Balancer Controller add rules of their own.
+ *
+ * @example planRuleChanges([defaultEgress], { ingressCidrs: ['0.0.0.0/0'], egressCidrs: ['0.0.0.0/0'], strict: true, vpcCidr: '10.0.0.0/16' }, 'sg-1', { baselineApplied: false })
+ *   // { revokeDefaultEgress: true, authorize: [{ egress: false, traffic: 'https', peer: '0.0.0.0/0' }, { egress: true, traffic: 'https', peer: '0.0.0.0/0' }] }
  */
 export function planRuleChanges(
   rules: SecurityGroupRule[],
-  wanted: { ingressCidrs: string[]; egressCidrs: string[] },
-): { revoke: SecurityGroupRule[]; authorize: HttpsRule[] } {
-  const want = [...wanted.ingressCidrs.map((cidr) => ({ egress: false, cidr })), ...wanted.egressCidrs.map((cidr) => ({ egress: true, cidr }))];
-  const matches = (rule: SecurityGroupRule, w: HttpsRule) => isHttpsRule(rule) && Boolean(rule.IsEgress) === w.egress && rule.CidrIpv4 === w.cidr;
+  settings: RuleSettings,
+  groupId: string,
+  progress: { baselineApplied: boolean },
+): { revokeDefaultEgress: boolean; authorize: WantedRule[] } {
   return {
-    revoke: rules.filter((rule) => !want.some((w) => matches(rule, w))),
-    authorize: want.filter((w) => !rules.some((rule) => matches(rule, w))),
+    revokeDefaultEgress: !progress.baselineApplied,
+    authorize: wantedRules(settings).filter((w) => !rules.some((rule) => matchesRule(rule, w, groupId))),
   };
 }
+
+/**
+ * The wanted rules a group lacks, and its rules that are none of them (for Verify).
+ * @example compareRules(rules, ruleSettingsOf(config), 'sg-1') // { missing: [], extra: [the SSH rule someone added] }
+ */
+export function compareRules(rules: SecurityGroupRule[], settings: RuleSettings, groupId: string): { missing: WantedRule[]; extra: SecurityGroupRule[] } {
+  const wanted = wantedRules(settings);
+  return {
+    missing: wanted.filter((w) => !rules.some((rule) => matchesRule(rule, w, groupId))),
+    extra: rules.filter((rule) => !wanted.some((w) => matchesRule(rule, w, groupId))),
+  };
+}
+
+/** The rule settings of a provisioning's group in VPC `vpc`. @example ruleSettingsOf(config, state.vpc) // { ingressCidrs, egressCidrs, strict, vpcCidr: '10.0.0.0/16' } */
+export const ruleSettingsOf = (config: ProvisioningConfig, vpc?: { cidr?: string }): RuleSettings => ({
+  ...config.network.securityGroup,
+  vpcCidr: vpc?.cidr ?? config.network.vpcCidr,
+});
 
 /** The provisioning's security groups, found by the ownership tags. */
 export async function findSecurityGroups(ec2: EC2Client, provisioningId: string): Promise<SecurityGroup[]> {
@@ -89,22 +178,38 @@ export async function securityGroupRules(ec2: EC2Client, groupId: string): Promi
   return out.SecurityGroupRules ?? [];
 }
 
-/** Make the group's rules exactly V7's: revoke the rest, authorize what is missing (one CIDR per call, so a duplicate only skips itself). */
-async function reconcileRules(ec2: EC2Client, config: ProvisioningConfig, groupId: string): Promise<void> {
-  const { revoke, authorize } = planRuleChanges(await securityGroupRules(ec2, groupId), config.network.securityGroup);
-  const ingressIds = revoke.filter((r) => !r.IsEgress).map((r) => r.SecurityGroupRuleId!);
-  const egressIds = revoke.filter((r) => r.IsEgress).map((r) => r.SecurityGroupRuleId!);
-  if (ingressIds.length > 0) await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: ingressIds }));
-  if (egressIds.length > 0) await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, SecurityGroupRuleIds: egressIds }));
-  if (revoke.length > 0) logger.info('revoked security group rules', { groupId, ruleIds: [...ingressIds, ...egressIds] });
+/** EC2's IpPermissions for one wanted rule of group `groupId`. */
+function ipPermission(rule: WantedRule, groupId: string) {
+  // Only characters EC2 accepts in a rule description: letters, digits, spaces and ._-:/()#,@[]+=&;{}!$*.
+  const Description = `${describeWantedRule(rule)} (V7)`;
+  const ports = rule.traffic === 'https' ? { IpProtocol: 'tcp', FromPort: HTTPS_PORT, ToPort: HTTPS_PORT } : { IpProtocol: ALL_TRAFFIC };
+  return rule.peer === SELF ? { ...ports, UserIdGroupPairs: [{ GroupId: groupId, Description }] } : { ...ports, IpRanges: [{ CidrIp: rule.peer, Description }] };
+}
+
+/**
+ * Bring the group's rules up to V7, adding only. While {@link BASELINE_TAG} is absent (our first setup of a group
+ * we just created, or a retry of it after a lost answer), EC2's default allow-all egress rule is revoked first;
+ * the tag is set last, once every rule is in place, so a retry at any point before it does the same again and
+ * converges. Once the tag is there nothing is ever revoked. (The one rule revoked before the tag is exactly EC2's
+ * default; someone would have to add that same rule to our brand-new group within the seconds of our first setup
+ * for it to be revoked, and the group is in no one else's hands yet.)
+ */
+async function reconcileRules(ec2: EC2Client, config: ProvisioningConfig, vpc: VpcState, group: { groupId: string; tags: Tag[] | undefined }): Promise<void> {
+  const { groupId } = group;
+  const baselineApplied = tagValue(group.tags, BASELINE_TAG.Key) === BASELINE_TAG.Value;
+  const { revokeDefaultEgress, authorize } = planRuleChanges(await securityGroupRules(ec2, groupId), ruleSettingsOf(config, vpc), groupId, { baselineApplied });
+  if (revokeDefaultEgress) {
+    try {
+      const out = await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: ALL_TRAFFIC, IpRanges: [{ CidrIp: ANYWHERE_IPV4 }] }] }));
+      // AWS answers a rule that is not there (gone already: a retry) with UnknownIpPermissions, not an error.
+      if ((out.UnknownIpPermissions ?? []).length === 0) logger.info('revoked EC2\'s default egress rule of our new security group', { groupId });
+    } catch (error) {
+      // moto's answer for a rule that is not there.
+      if (!isNotFound(error, 'InvalidPermission.NotFound')) throw error;
+    }
+  }
   for (const rule of authorize) {
-    const input = {
-      GroupId: groupId,
-      IpPermissions: [
-        { IpProtocol: 'tcp', FromPort: HTTPS_PORT, ToPort: HTTPS_PORT, IpRanges: [{ CidrIp: rule.cidr, Description: `HTTPS ${rule.egress ? 'to' : 'from'} ${rule.cidr} (V7)` }] },
-      ],
-      TagSpecifications: tagSpecification(config, 'security-group-rule', SECURITY_GROUP_RULE_RESOURCE),
-    };
+    const input = { GroupId: groupId, IpPermissions: [ipPermission(rule, groupId)], TagSpecifications: tagSpecification(config, 'security-group-rule', SECURITY_GROUP_RULE_RESOURCE) };
     try {
       if (rule.egress) await ec2.send(new AuthorizeSecurityGroupEgressCommand(input));
       else await ec2.send(new AuthorizeSecurityGroupIngressCommand(input));
@@ -113,14 +218,21 @@ async function reconcileRules(ec2: EC2Client, config: ProvisioningConfig, groupI
       if (awsErrorCode(error) !== 'InvalidPermission.Duplicate') throw error;
     }
   }
-  if (authorize.length > 0) logger.info('authorized security group rules', { groupId, rules: authorize });
+  if (authorize.length > 0) logger.info('authorized security group rules', { groupId, rules: authorize.map(describeWantedRule) });
+  if (!baselineApplied) {
+    await ec2.send(new CreateTagsCommand({ Resources: [groupId], Tags: [{ ...BASELINE_TAG }] }));
+    logger.info('marked the security group\'s first setup done', { groupId, tag: BASELINE_TAG.Key });
+  }
 }
 
 /**
- * V7, V8: the security group in the VPC with exactly two kinds of rule: TCP 443 in from
- * `config.network.securityGroup.ingressCidrs` and TCP 443 out to `egressCidrs`, and nothing else (EC2's default
- * allow-all egress rule is revoked). Find-or-create by tag (CreateSecurityGroup takes no ClientToken); the rules
- * are converged on every run, so a re-run, or a group someone loosened by hand, ends exactly as V7 says.
+ * V7, V8: the security group in the VPC. By default: TCP 443 in from `config.network.securityGroup.ingressCidrs`,
+ * TCP 443 out to `egressCidrs`, and all traffic in from and out to the VPC CIDR and the group itself (the vendor's
+ * Terraform does the same: the cluster's nodes use this group). `strict: true`: the 443 rules only. EC2's default
+ * allow-all egress rule is revoked during our first setup of the group, as Terraform does.
+ *
+ * Find-or-create by tag (CreateSecurityGroup takes no ClientToken). A re-run adds missing rules and never removes
+ * one: the vendor and the AWS Load Balancer Controller add rules to this group later (see {@link reconcileRules}).
  *
  * @example const { securityGroupId } = await createSecurityGroup(config, state.vpc, { ec2 });
  */
@@ -128,23 +240,28 @@ export async function createSecurityGroup(config: ProvisioningConfig, vpc: VpcSt
   const { ec2 } = deps;
   const [found] = (await findSecurityGroups(ec2, config.provisioningId)).filter((g) => g.VpcId === vpc.vpcId);
   let groupId = found?.GroupId;
+  let tags = found?.Tags;
   try {
     if (groupId) {
       logger.info('found existing security group', { groupId });
     } else {
+      const TagSpecifications = tagSpecification(config, 'security-group', SECURITY_GROUP_RESOURCE);
       const out = await ec2.send(
         new CreateSecurityGroupCommand({
           VpcId: vpc.vpcId,
           GroupName: `${config.projectName}-byoc-https`,
-          Description: 'Zilliz BYOC: HTTPS (TCP 443) in and out only (V7)',
-          TagSpecifications: tagSpecification(config, 'security-group', SECURITY_GROUP_RESOURCE),
+          Description: config.network.securityGroup.strict
+            ? 'Zilliz BYOC: HTTPS (TCP 443) in and out only (V7)'
+            : 'Zilliz BYOC: HTTPS (TCP 443) in and out, all traffic within the VPC (V7)',
+          TagSpecifications,
         }),
       );
       groupId = out.GroupId;
       if (!groupId) throw new EventualConsistencyError('EC2 returned no security group ID');
+      tags = TagSpecifications[0].Tags;
       logger.info('created security group', { groupId });
     }
-    await reconcileRules(ec2, config, groupId);
+    await reconcileRules(ec2, config, vpc, { groupId, tags });
   } catch (error) {
     if (isNotFound(error, 'InvalidVpcID.NotFound', 'InvalidGroup.NotFound', 'InvalidGroupId.NotFound')) {
       throw new EventualConsistencyError(`VPC ${vpc.vpcId} or its new security group is not visible yet`, { cause: error });

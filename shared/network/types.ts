@@ -54,6 +54,12 @@ export interface SecurityGroupState {
   securityGroupId: string;
 }
 
+/**
+ * `$.s3GatewayEndpoint`, written by CreateS3GatewayEndpoint (S1): the gateway endpoint for S3 on the private route
+ * table, or `{ skipped: true }` when `network.s3GatewayEndpoint.enabled` is false.
+ */
+export type S3GatewayEndpointState = { vpcEndpointId: string; skipped?: false } | { skipped: true; vpcEndpointId?: undefined };
+
 /** `$.vpcEndpoint`, written by CreateVpcEndpoint (V9). The DNS fields are present when EC2 already reported them. */
 export interface VpcEndpointState {
   vpcEndpointId: string;
@@ -95,6 +101,7 @@ export interface NetworkState {
   natGatewayStatus?: NatGatewayStatus;
   routeTables?: RouteTablesState;
   securityGroup?: SecurityGroupState;
+  s3GatewayEndpoint?: S3GatewayEndpointState;
   vpcEndpoint?: VpcEndpointState;
   vpcEndpointStatus?: VpcEndpointStatus;
   privateDns?: PrivateDnsState;

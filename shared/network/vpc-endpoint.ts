@@ -7,10 +7,11 @@ import {
   type VpcEndpoint,
 } from '@aws-sdk/client-ec2';
 import type { ProvisioningConfig, TargetConfig } from '../config';
+import { TAG_RESOURCE } from '../constants';
 import { AwsOperationError, EventualConsistencyError, ResourceFailedError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
-import { clientToken, ownershipFilters, tagSpecification } from '../tags';
+import { clientToken, ownershipFilters, tagSpecification, tagValue } from '../tags';
 import { keepOwned, ownedResources } from './ownership';
 import type { NetworkState, SecurityGroupState, SubnetsState, UndoResult, VpcEndpointState, VpcEndpointStatus, VpcState } from './types';
 
@@ -21,7 +22,11 @@ const DEAD_STATES = ['failed', 'rejected', 'expired', 'deleting', 'deleted'];
 const stateOf = (endpoint: VpcEndpoint): string => (endpoint.State ?? 'pending').toLowerCase();
 const isGone = (endpoint: VpcEndpoint): boolean => ['deleting', 'deleted'].includes(stateOf(endpoint));
 
-/** The provisioning's VPC endpoints, found by the ownership tags (any state); optionally only those of one VPC. */
+/**
+ * The provisioning's V9 interface endpoints, found by the ownership tags (any state); optionally only those of one
+ * VPC. Filtered by `byoc:resource` = `vpc-endpoint` too, so the S3 gateway endpoint (s3-gateway-endpoint.ts) is
+ * never among them.
+ */
 export async function findVpcEndpoints(ec2: EC2Client, provisioningId: string, vpcId?: string): Promise<VpcEndpoint[]> {
   const filters: Filter[] = ownershipFilters(provisioningId, VPC_ENDPOINT_RESOURCE);
   if (vpcId) filters.push({ Name: 'vpc-id', Values: [vpcId] });
@@ -144,7 +149,9 @@ export async function deleteVpcEndpoint(config: TargetConfig, state: NetworkStat
     tagsOf: (e) => e.Tags,
     describe: (id) => describeVpcEndpoint(ec2, id),
   });
-  const live = endpoints.filter((e) => stateOf(e) !== 'deleted');
+  // Only the V9 interface endpoint: the S3 gateway endpoint (byoc:resource s3-gateway-endpoint) has its own undo.
+  // The tag lookup already keeps to our kind; this guards an ID named in the state.
+  const live = endpoints.filter((e) => stateOf(e) !== 'deleted' && (tagValue(e.Tags, TAG_RESOURCE) ?? VPC_ENDPOINT_RESOURCE) === VPC_ENDPOINT_RESOURCE);
   const toDelete = live.filter((e) => !isGone(e)).map((e) => e.VpcEndpointId!);
   if (toDelete.length > 0) {
     let out;

@@ -1,29 +1,64 @@
 import type { Context } from 'aws-lambda';
-import { ec2Client, iamClient, route53Client } from '../../shared/aws/clients';
+import { ec2Client, iamClient, route53Client, s3Client } from '../../shared/aws/clients';
+import { defaultBucketName } from '../../shared/config';
 import { findLeftovers } from '../../shared/leftovers';
 import type { Leftovers } from '../../shared/state';
 import { allStates, loadDefinition } from '../../local/engine';
 import { localFunctions, type LocalHandler } from '../../local/functions';
 import { localFunctionArn } from '../../local/lambda-runtime';
+import { TEST_EXTERNAL_ID } from './config';
 
 export const REGION = 'us-west-2';
 
+/** moto's default account, where the tests' resources are made. */
+export const ACCOUNT_ID = '123456789012';
+
+/**
+ * The names a test provisioning's roles and bucket get: unique per provisioning ID, so tests that run provisionings
+ * side by side in one moto never share a role (the defaults derive from the project name, which tests share).
+ */
+export function namesOf(provisioningId: string) {
+  return {
+    eksRoleName: `zilliz-byoc-${provisioningId}-eks`,
+    storageRoleName: `zilliz-byoc-${provisioningId}-storage`,
+    crossAccountRoleName: `zilliz-byoc-${provisioningId}-xacct`,
+    bucketName: defaultBucketName({ projectName: 'demo', accountId: ACCOUNT_ID, region: REGION, provisioningId }),
+  };
+}
+
 /** A request with every option on (endpoint and private DNS), like examples/request.json. */
 export function fullRequest(provisioningId: string, extra: Record<string, unknown> = {}) {
+  const names = namesOf(provisioningId);
   return {
     provisioningId,
     projectName: 'demo',
     region: REGION,
     network: { vpcEndpoint: { enabled: true }, privateDns: { enabled: true } },
-    iamRole: { name: `${provisioningId}-eks` },
+    iamRole: { name: names.eksRoleName },
+    storageRole: { name: names.storageRoleName },
+    crossAccountRole: { externalId: TEST_EXTERNAL_ID, name: names.crossAccountRoleName },
     ...extra,
   };
 }
 
-/** Everything still tagged with the provisioning ID (and its role), read from AWS. */
-export async function leftoversOf(provisioningId: string, roleName = `${provisioningId}-eks`): Promise<Leftovers> {
+/** The teardown input for a provisioning made from {@link fullRequest}. */
+export function teardownRequest(provisioningId: string, extra: Record<string, unknown> = {}) {
+  const { eksRoleName, storageRoleName, crossAccountRoleName, bucketName } = namesOf(provisioningId);
+  return { provisioningId, region: REGION, iamRoleName: eksRoleName, storageRoleName, crossAccountRoleName, bucketName, ...extra };
+}
+
+/** Everything still tagged with the provisioning ID (and its roles and bucket, by name), read from AWS. */
+export async function leftoversOf(provisioningId: string, names: Partial<ReturnType<typeof namesOf>> = namesOf(provisioningId)): Promise<Leftovers> {
   const target = { region: REGION };
-  return findLeftovers({ config: { provisioningId, region: REGION, iamRole: { name: roleName } } }, { ec2: ec2Client(target), route53: route53Client(target), iam: iamClient(target) });
+  const config = {
+    provisioningId,
+    region: REGION,
+    ...(names.eksRoleName ? { iamRole: { name: names.eksRoleName } } : {}),
+    ...(names.storageRoleName ? { storageRole: { name: names.storageRoleName } } : {}),
+    ...(names.crossAccountRoleName ? { crossAccountRole: { name: names.crossAccountRoleName } } : {}),
+    ...(names.bucketName ? { bucket: { name: names.bucketName } } : {}),
+  };
+  return findLeftovers({ config }, { ec2: ec2Client(target), route53: route53Client(target), iam: iamClient(target), s3: s3Client(target) });
 }
 
 /** The functions the provision workflow calls going forward (not undo steps), in the order the ASL lists them. */

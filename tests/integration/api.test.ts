@@ -54,7 +54,7 @@ describe('the HTTP API and the custom resource through the local Step Functions 
 
     const done = await until(() => status('api-1'), (s) => s.status !== 'RUNNING');
     expect(done.status).toBe('SUCCEEDED');
-    expect(done.outputs).toMatchObject({ vpcId: expect.stringMatching(/^vpc-/), eksRoleArn: expect.stringContaining(':role/api-1-eks') });
+    expect(done.outputs).toMatchObject({ vpcId: expect.stringMatching(/^vpc-/), eksRoleArn: expect.stringContaining(':role/zilliz-byoc-api-1-eks') });
     const natChecks = done.steps.find((s: { name: string }) => s.name === 'CheckNatGateway');
     expect(natChecks.visits).toBeGreaterThan(1); // realistic timing: pending at first, so the state machine waited
     expect(done.steps.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(['ValidateInput', 'CreateVpc', 'CreateEksRole', 'Verify', 'Report']));
@@ -64,7 +64,7 @@ describe('the HTTP API and the custom resource through the local Step Functions 
 
     const set = await oidc(apiEvent('POST /provisionings/{id}/oidc', { id: 'api-1', body: { oidcIssuerUrl: 'https://oidc.eks.us-west-2.amazonaws.com/id/CAFE' } }), lambdaContext());
     expect(set.statusCode).toBe(200);
-    const role = await iamClient({ region: 'us-west-2' }).send(new GetRoleCommand({ RoleName: 'api-1-eks' }));
+    const role = await iamClient({ region: 'us-west-2' }).send(new GetRoleCommand({ RoleName: 'zilliz-byoc-api-1-eks' }));
     expect(decodeURIComponent(role.Role!.AssumeRolePolicyDocument!)).toContain('oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/CAFE');
 
     const teardown = await del(apiEvent('DELETE /provisionings/{id}', { id: 'api-1' }), lambdaContext());
@@ -98,22 +98,22 @@ describe('the HTTP API and the custom resource through the local Step Functions 
         RequestId: 'r-1',
         LogicalResourceId: 'Byoc',
         ResourceType: 'Custom::ByocProvisioning',
-        ResourceProperties: { ServiceToken: 'x', projectName: 'demo', region: 'us-west-2', iamRole: { name: 'cfn-role' } },
+        ResourceProperties: { ServiceToken: 'x', projectName: 'demo', region: 'us-west-2', iamRole: { name: 'zilliz-byoc-cfn-role' }, crossAccountRole: { externalId: 'cid-0123456789abcdef' } },
       };
       await customResource({ ...base, RequestType: 'Create' } as CloudFormationCustomResourceEvent, lambdaContext(600_000));
-      expect(answers[0]).toMatchObject({ Status: 'SUCCESS', Data: { VpcId: expect.stringMatching(/^vpc-/), EksRoleArn: expect.stringContaining(':role/cfn-role') } });
+      expect(answers[0]).toMatchObject({ Status: 'SUCCESS', Data: { VpcId: expect.stringMatching(/^vpc-/), EksRoleArn: expect.stringContaining(':role/zilliz-byoc-cfn-role') } });
       const physicalId = answers[0].PhysicalResourceId as string;
 
       // An Update that only sets the OIDC issuer (R1 later) changes the role in place: same physical ID.
-      const withIssuer = { ...base.ResourceProperties, iamRole: { name: 'cfn-role', oidcIssuerUrl: 'https://oidc.eks.us-west-2.amazonaws.com/id/BEEF' } };
+      const withIssuer = { ...base.ResourceProperties, iamRole: { name: 'zilliz-byoc-cfn-role', oidcIssuerUrl: 'https://oidc.eks.us-west-2.amazonaws.com/id/BEEF' } };
       await customResource({ ...base, RequestType: 'Update', PhysicalResourceId: physicalId, ResourceProperties: withIssuer, OldResourceProperties: base.ResourceProperties } as CloudFormationCustomResourceEvent, lambdaContext(600_000));
       expect(answers[1]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId });
-      const role = await iamClient({ region: 'us-west-2' }).send(new GetRoleCommand({ RoleName: 'cfn-role' }));
+      const role = await iamClient({ region: 'us-west-2' }).send(new GetRoleCommand({ RoleName: 'zilliz-byoc-cfn-role' }));
       expect(decodeURIComponent(role.Role!.AssumeRolePolicyDocument!)).toContain('oidc.eks.us-west-2.amazonaws.com/id/BEEF:sub');
 
       await customResource({ ...base, RequestType: 'Delete', PhysicalResourceId: physicalId, ResourceProperties: withIssuer } as CloudFormationCustomResourceEvent, lambdaContext(600_000));
       expect(answers[2]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: physicalId });
-      expect((await leftoversOf(physicalId, 'cfn-role')).resources).toEqual([]);
+      expect((await leftoversOf(physicalId, { eksRoleName: 'zilliz-byoc-cfn-role', storageRoleName: 'zilliz-byoc-demo-storage-role', crossAccountRoleName: 'zilliz-byoc-demo-cross-account-role' })).resources).toEqual([]);
     } finally {
       delete process.env.BYOC_CFN_POLL_SECONDS;
       server.close();

@@ -37,13 +37,16 @@ describe('the byoc CLI with its embedded local stack', () => {
   const env = { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: undefined };
 
   it('provisions with live progress, prints the outputs, stops moto, and `status` reads it back from a new process', async () => {
-    const run = await byoc(['provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2' }), '--id', 'cli-ok'], env);
+    const run = await byoc(['provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } }), '--id', 'cli-ok'], env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/\[\s+[\d.]+ s\] ▶ ValidateInput/);
     expect(run.stdout).toMatch(/\[\s+[\d.]+ s\] ✔ CreateVpc \([\d.]+ s\)/);
     expect(run.stdout).toMatch(/Outputs:\n[\s\S]*vpcId: vpc-[0-9a-f]+/);
-    expect(run.stdout).toContain('Verified against what AWS reports: ✔ V2  ✔ V3  ✔ V4  ✔ V5  ✔ V6  ✔ V7  ✔ V8  ✔ V9  ✔ V10  ✔ R1  ✔ R2  ✔ R3  ✔ R4  ✔ R5');
+    // C1: the block to paste into the vendor console, grouped as the console asks, and the vendor API body.
+    expect(run.stdout).toMatch(/Paste into the vendor console \(BYOC project\):\n {2}Storage settings\n {4}Bucket name +zilliz-byoc-demo-milvus-[0-9a-f]{8}\n {4}Storage role ARN +arn:aws:iam::123456789012:role\/zilliz-byoc-demo-storage-role\n {2}EKS settings\n {4}IAM role ARN +arn:aws:iam::123456789012:role\/zilliz-byoc-demo-eks-role\n {2}Cross-account settings\n {4}Role ARN +arn:aws:iam::123456789012:role\/zilliz-byoc-demo-cross-account-role\n {4}External ID +cid-0123456789abcdef\n {2}Network settings\n {4}VPC ID +vpc-/);
+    expect(JSON.parse(/Vendor API awsParam: (.*)/.exec(run.stdout)![1])).toMatchObject({ bucketId: expect.stringMatching(/^zilliz-byoc-demo-milvus-/), subnetIds: [expect.any(String), expect.any(String), expect.any(String)], securityGroupIds: [expect.stringMatching(/^sg-/)] });
+    expect(run.stdout).toContain('Verified against what AWS reports: ✔ V2  ✔ V3  ✔ V4  ✔ V5  ✔ V6  ✔ V7  ✔ V8  ✔ V9  ✔ V10  ✔ S1  ✔ S1  ✔ R1  ✔ R2  ✔ R3  ✔ R4  ✔ R5  ✔ S2  ✔ X1');
 
     // moto was stopped with the run: its port no longer answers.
     const endpoint = /AWS endpoint: (http:\/\/127\.0\.0\.1:\d+) \(embedded moto\)/.exec(run.stdout)![1];
@@ -86,7 +89,7 @@ describe('the byoc CLI against an endpoint given by AWS_ENDPOINT_URL', () => {
 
   it('provisions there instead of starting moto, and teardown removes what the provisioning made', async () => {
     const env = { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: moto.endpoint };
-    const run = await byoc(['provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2' }), '--id', 'cli-ext'], env);
+    const run = await byoc(['provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } }), '--id', 'cli-ext'], env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`AWS endpoint: ${moto.endpoint}\n`);
     const filter = { Filters: [{ Name: 'tag:byoc:provisioning-id', Values: ['cli-ext'] }] };
@@ -109,7 +112,7 @@ describe('the byoc CLI on a finished provisioning (endpoint kept up)', () => {
 
   it('sets the OIDC issuer later (R1) and checks the built VPC against V2-V10 (V12)', async () => {
     const env = { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: moto.endpoint };
-    const run = await byoc(['provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2', iamRole: { name: 'cli-oidc-role' } }), '--id', 'cli-oidc'], env);
+    const run = await byoc(['provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2', iamRole: { name: 'zilliz-byoc-cli-oidc-role' }, crossAccountRole: { externalId: 'cid-0123456789abcdef' } }), '--id', 'cli-oidc'], env);
     expect(run.code).toBe(0);
 
     const oidc = await byoc(['update-oidc', 'cli-oidc', '--issuer', 'https://oidc.eks.us-west-2.amazonaws.com/id/ABC123'], env);
@@ -133,7 +136,7 @@ describe('the byoc CLI and its local stack processes', () => {
   const stateDir = mkdtempSync(join(tmpdir(), 'byoc-cli-state-'));
 
   it('prints the seed of a chaos run, and --keep stops moto on Ctrl-C (no orphan server)', async () => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'byoc.js'), 'provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2' }), '--id', 'cli-keep', '--profile', 'chaos', '--seed', '4242', '--keep'], {
+    const child = spawn(process.execPath, [join(root, 'bin', 'byoc.js'), 'provision', '--request', requestFile({ projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } }), '--id', 'cli-keep', '--profile', 'chaos', '--seed', '4242', '--keep'], {
       cwd: root,
       env: { ...process.env, BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -67,7 +67,7 @@ describe('the local stack: moto + realism + the Step Functions API, started with
 
   it('runs byoc-provision through @aws-sdk/client-sfn: StartExecution, DescribeExecution until SUCCEEDED, the history a page at a time', async () => {
     const sfn = sfnClient('us-east-1'); // built by shared/aws/clients.ts: finds the local API through AWS_ENDPOINT_URL_SFN
-    const input = JSON.stringify({ provisioningId: 'sfn-api-1', projectName: 'demo', region: 'us-west-2' });
+    const input = JSON.stringify({ provisioningId: 'sfn-api-1', projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } });
     const started = await sfn.send(new StartExecutionCommand({ stateMachineArn: PROVISION, name: 'sfn-api-1', input }));
     expect(started.executionArn).toBe('arn:aws:states:us-east-1:123456789012:execution:byoc-provision:sfn-api-1');
     expect(started.startDate).toBeInstanceOf(Date);
@@ -126,7 +126,7 @@ describe('the local stack: moto + realism + the Step Functions API, started with
     });
 
     it('gives the same execution for the same name and input, and ExecutionAlreadyExists for another input', async () => {
-      const input = JSON.stringify({ provisioningId: 'held-1', projectName: 'demo', region: 'us-west-2' });
+      const input = JSON.stringify({ provisioningId: 'held-1', projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } });
       const first = await sfn.send(new StartExecutionCommand({ stateMachineArn: PROVISION, name: 'held-1', input }));
       const again = await sfn.send(new StartExecutionCommand({ stateMachineArn: PROVISION, name: 'held-1', input }));
       expect(again.executionArn).toBe(first.executionArn);

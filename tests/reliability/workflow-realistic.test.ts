@@ -5,7 +5,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { ProvisioningOutputs } from '../../shared/state';
 import { outputOf } from '../helpers/local-stack';
-import { fullRequest, leftoversOf, statesEntered } from '../helpers/workflow';
+import { fullRequest, leftoversOf, statesEntered, teardownRequest } from '../helpers/workflow';
 
 /** When each Task state was first entered and last exited. */
 function spans(history: HistoryEvent[]): Map<string, { from: number; to: number }> {
@@ -64,17 +64,19 @@ describe('the workflows with realistic timing and faults', () => {
     expect((counts.error5xx ?? 0) + (counts.throttle ?? 0)).toBeGreaterThan(10);
 
     const left = await leftoversOf('real-faults');
-    expect({ vpc: count(left, 'VPC'), subnets: count(left, 'subnet'), igw: count(left, 'internet gateway'), nat: count(left, 'NAT gateway'), eip: count(left, 'Elastic IP'), rt: count(left, 'route table'), sg: count(left, 'security group'), vpce: count(left, 'VPC endpoint'), zone: count(left, 'Route 53 hosted zone'), role: count(left, 'IAM role') }).toEqual({
-      vpc: 1, subnets: 4, igw: 1, nat: 1, eip: 1, rt: 2, sg: 1, vpce: 1, zone: 1, role: 1,
+    expect({ vpc: count(left, 'VPC'), subnets: count(left, 'subnet'), igw: count(left, 'internet gateway'), nat: count(left, 'NAT gateway'), eip: count(left, 'Elastic IP'), rt: count(left, 'route table'), sg: count(left, 'security group'), vpce: count(left, 'VPC endpoint'), zone: count(left, 'Route 53 hosted zone'), role: count(left, 'IAM role'), bucket: count(left, 'S3 bucket') }).toEqual({
+      vpc: 1, subnets: 4, igw: 1, nat: 1, eip: 1, rt: 2, sg: 1, vpce: 2, zone: 1, role: 3, bucket: 1,
     });
   }, 180_000);
 
   it.each([
     ['CreateVpcEndpoint:fail', 'CreateVpcEndpoint'],
     ['CreateRoute:fail', 'CreateRouteTables'],
-    ['PutRolePolicy:fail', 'PutInlinePolicies'],
+    // PutRolePolicy is called by three steps in two parallel branches: whichever gets there first fails.
+    ['PutRolePolicy:fail', '(PutInlinePolicies|CreateStorageRole|CreateCrossAccountRole)'],
+    ['PutBucketPolicy:fail', 'CreateBucket'],
   ])('rolls back to nothing when %s fails for good, waiting for AWS to finish deleting', async (faults, step) => {
-    const id = `real-${step.toLowerCase()}`;
+    const id = `real-${faults.split(':')[0].toLowerCase()}`;
     stack.realism.setFaults(faults);
     const record = await run('byoc-provision', fullRequest(id), id);
     expect(record.status).toBe('FAILED');
@@ -84,7 +86,7 @@ describe('the workflows with realistic timing and faults', () => {
   }, 180_000);
 
   it('tears down after success with realistic deletion times, and again safely', async () => {
-    const teardown = await run('byoc-teardown', { provisioningId: 'real-ok', region: 'us-west-2', iamRoleName: 'real-ok-eks' }, 'real-ok--teardown-1');
+    const teardown = await run('byoc-teardown', teardownRequest('real-ok'), 'real-ok--teardown-1');
     expect(teardown.status).toBe('SUCCEEDED');
     expect((await leftoversOf('real-ok')).resources).toEqual([]);
     expect((await run('byoc-teardown', { provisioningId: 'real-ok', region: 'us-west-2' }, 'real-ok--teardown-2')).status).toBe('SUCCEEDED');

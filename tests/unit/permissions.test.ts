@@ -4,7 +4,27 @@ import * as yaml from 'js-yaml';
 import { loadServerlessConfig } from '../helpers/serverless-config';
 
 const root = join(__dirname, '..', '..');
-const SERVICE_PREFIX: Record<string, string> = { ec2: 'ec2', iam: 'iam', 'route-53': 'route53', sts: 'sts', sfn: 'states', lambda: 'lambda' };
+const SERVICE_PREFIX: Record<string, string> = { ec2: 'ec2', iam: 'iam', 'route-53': 'route53', s3: 's3', sts: 'sts', sfn: 'states', lambda: 'lambda' };
+
+/**
+ * S3's IAM action names differ from its API operation names (Service Authorization Reference, Amazon S3): the
+ * operations the code calls, by the action IAM checks for them.
+ */
+const S3_ACTIONS: Record<string, string> = {
+  HeadBucket: 'ListBucket',
+  ListObjectsV2: 'ListBucket',
+  ListObjects: 'ListBucket',
+  ListObjectVersions: 'ListBucketVersions',
+  ListBuckets: 'ListAllMyBuckets',
+  PutPublicAccessBlock: 'PutBucketPublicAccessBlock',
+  GetPublicAccessBlock: 'GetBucketPublicAccessBlock',
+  DeletePublicAccessBlock: 'PutBucketPublicAccessBlock',
+  PutBucketEncryption: 'PutEncryptionConfiguration',
+  GetBucketEncryption: 'GetEncryptionConfiguration',
+  DeleteBucketTagging: 'PutBucketTagging',
+  DeleteBucketPolicy: 'DeleteBucketPolicy',
+};
+const iamActionOf = (prefix: string, command: string): string => `${prefix}:${prefix === 's3' ? (S3_ACTIONS[command] ?? command) : command}`;
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -22,7 +42,7 @@ function actionsTheCodeCalls(): Set<string> {
       const prefix = SERVICE_PREFIX[m[2]];
       for (const name of m[1].split(',').map((s) => s.trim())) {
         const command = /^(\w+)Command$/.exec(name)?.[1];
-        if (command && prefix && new RegExp(`new ${command}Command\\b`).test(text)) actions.add(`${prefix}:${command}`);
+        if (command && prefix && new RegExp(`new ${command}Command\\b`).test(text)) actions.add(iamActionOf(prefix, command));
       }
     }
   }
@@ -54,11 +74,11 @@ describe('IAM permissions match what the code calls (moto does not check IAM; re
     expect(missing.sort()).toEqual([]);
   });
 
-  it('grants every EC2, Route 53 and IAM action the steps call to the customer role template', () => {
+  it('grants every EC2, Route 53, IAM and S3 action the steps call to the customer role template', () => {
     const schema = yaml.DEFAULT_SCHEMA.extend(['Sub', 'GetAtt', 'Ref'].flatMap((n) => (['scalar', 'sequence'] as const).map((kind) => new yaml.Type(`!${n}`, { kind, construct: (d: unknown) => d }))));
     const template = yaml.load(readFileSync(join(root, 'deploy', 'customer-role.yaml'), 'utf8'), { schema }) as { Resources: { ProvisionerRole: { Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] } } } };
     const patterns = template.Resources.ProvisionerRole.Properties.Policies.flatMap((p) => granted(p.PolicyDocument.Statement));
-    const inCustomerAccount = [...calls].filter((a) => /^(ec2|iam|route53):/.test(a));
+    const inCustomerAccount = [...calls].filter((a) => /^(ec2|iam|route53|s3):/.test(a));
     expect(inCustomerAccount.filter((a) => !allows(patterns, a)).sort()).toEqual([]);
   });
 });

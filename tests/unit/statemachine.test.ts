@@ -72,7 +72,8 @@ describe('the provision workflow', () => {
       Object.values(json.States).filter((s) => s.Type === 'Task' && /\$\{Delete|\$\{Release/.test(s.Resource ?? '')).map((s) => s.Resource);
     expect(undoOrder(provision)).toEqual(undoOrder(teardown));
     expect(undoOrder(provision)).toEqual([
-      '${DeleteEksRoleFunctionArn}', '${DeletePrivateDnsFunctionArn}', '${DeleteVpcEndpointFunctionArn}', '${DeleteRouteTablesFunctionArn}',
+      '${DeleteCrossAccountRoleFunctionArn}', '${DeleteStorageRoleFunctionArn}', '${DeleteBucketFunctionArn}',
+      '${DeleteEksRoleFunctionArn}', '${DeletePrivateDnsFunctionArn}', '${DeleteVpcEndpointFunctionArn}', '${DeleteS3GatewayEndpointFunctionArn}', '${DeleteRouteTablesFunctionArn}',
       '${DeleteNatGatewayFunctionArn}', '${ReleaseElasticIpFunctionArn}', '${DeleteInternetGatewayFunctionArn}', '${DeleteSecurityGroupFunctionArn}',
       '${DeleteSubnetsFunctionArn}', '${DeleteVpcFunctionArn}',
     ]);

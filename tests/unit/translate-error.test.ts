@@ -27,6 +27,37 @@ describe('translateAwsError (one place that maps SDK errors to names the state m
     expect(translateAwsError(sdkError(code), 'do it').name).toBe(expected);
   });
 
+  it.each([
+    ['SlowDown', 'server', 503, 'RetryableAwsError'], // S3 throttling
+    ['OperationAborted', 'client', 409, 'RetryableAwsError'], // S3: a conflicting operation on the bucket; try again
+    ['InternalError', 'server', 500, 'RetryableAwsError'],
+    ['ServiceUnavailable', 'server', 503, 'RetryableAwsError'],
+    ['AccessDenied', 'client', 403, 'AccessDeniedError'],
+    ['Forbidden', 'client', 403, 'AccessDeniedError'],
+    ['Unknown', 'client', 403, 'AccessDeniedError'], // a HEAD answer has no body: the SDK only knows the 403
+    ['AllAccessDisabled', 'client', 403, 'AccessDeniedError'],
+    ['BucketAlreadyExists', 'client', 409, 'ForeignResourceError'], // another account holds the name
+    ['BucketAlreadyOwnedByYou', 'client', 409, 'ForeignResourceError'],
+    ['TooManyBuckets', 'client', 400, 'QuotaExceededError'],
+    ['InvalidBucketName', 'client', 400, 'InvalidInputError'],
+    ['BucketNotEmpty', 'client', 409, 'AwsOperationError'], // terminal: waiting does not empty a bucket
+    ['NoSuchBucket', 'client', 404, 'AwsOperationError'], // callers handle not-found themselves (isNotFound)
+    ['IllegalLocationConstraintException', 'client', 400, 'AwsOperationError'],
+  ] as const)('S1: maps S3\'s %s (%s, HTTP %d) to %s', (code, fault, status, expected) => {
+    expect(translateAwsError(sdkError(code, fault, status), 'do it').name).toBe(expected);
+  });
+
+  it('S1: names bucket.name when S3 refuses the bucket name', () => {
+    expect(translateAwsError(sdkError('InvalidBucketName'), 'create the bucket')).toMatchObject({ problems: [{ field: 'bucket.name' }] });
+  });
+
+  it('S1: recognises S3\'s not-found codes, HEAD\'s bare NotFound included', () => {
+    for (const code of ['NoSuchBucket', 'NoSuchTagSet', 'NoSuchBucketPolicy', 'NoSuchPublicAccessBlockConfiguration', 'ServerSideEncryptionConfigurationNotFoundError', 'OwnershipControlsNotFoundError', 'NotFound']) {
+      expect(isNotFound(sdkError(code, 'client', 404))).toBe(true);
+    }
+    expect(isNotFound(sdkError('NoSuchTagSet', 'client', 404), 'NoSuchBucket')).toBe(false);
+  });
+
   it('treats any 5xx as retryable, whatever its code', () => {
     expect(translateAwsError(sdkError('Whatever', 'server', 503), 'do it').name).toBe('RetryableAwsError');
   });

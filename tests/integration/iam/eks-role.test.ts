@@ -33,6 +33,8 @@ import { testConfig } from '../../helpers/config';
 import { useMoto } from '../../helpers/moto';
 
 const iam = () => iamClient({ region: 'us-west-2' });
+/** Every request names the cross-account role's external ID (X1); these tests only look at the EKS role. */
+const X1 = { crossAccountRole: { externalId: 'cid-0123456789abcdef' } };
 const policiesDir = join(__dirname, '../../../shared/iam/policies');
 const upstream = (file: string) => JSON.parse(readFileSync(join(policiesDir, `${file}.json`), 'utf8')) as PolicyDocument;
 const guideTrustPolicy = (accountId: string) =>
@@ -95,7 +97,7 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
   });
 
   it('R1-R4: builds the role with exactly the guide trust policy, the five managed and the three upstream inline policies, and hands back its ARN', async () => {
-    const config = testConfig({}, 'iam-ok');
+    const config = testConfig(X1, 'iam-ok');
     const state = await provisionRole(config);
     const found = await readRole(config.iamRole.name);
 
@@ -109,7 +111,8 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
       'cluster-autoscaler': upstream('cluster-autoscaler'),
     }); // R3
     expect(state.inlinePolicies).toEqual({ names: ['aws-load-balancer-controller', 'ebs-csi-driver', 'cluster-autoscaler'], totalCharacters: 8360 });
-    expect(state.eksRole).toEqual({ roleName: 'demo-eks-role', roleArn: found?.role.Arn, adopted: false }); // R4
+    expect(state.eksRole).toEqual({ roleName: 'zilliz-byoc-demo-eks-role', roleArn: found?.role.Arn, adopted: false }); // R4
+    expect(found?.role.Path).toBe('/');
     expect(found?.tags).toMatchObject({ [TAG_PROVISIONING_ID]: 'iam-ok', [TAG_RESOURCE]: 'eks-role', Vendor: 'zilliz-byoc' });
     expect(found?.role.MaxSessionDuration).toBe(3600);
 
@@ -118,12 +121,12 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
     expect(checks.find((c) => c.id === 'R5')?.detail).toContain('creates none');
   });
 
-  it('R1: uses the OIDC issuer, path and permissions boundary from the request when given', async () => {
+  it('R1, R4: uses the OIDC issuer, name and permissions boundary from the request when given, at path /', async () => {
     const config = testConfig(
       {
+        ...X1,
         iamRole: {
-          name: 'custom-role',
-          path: '/byoc/',
+          name: 'zilliz-byoc-custom-role',
           permissionsBoundaryArn: 'arn:aws:iam::aws:policy/AmazonEKSClusterPolicy',
           oidcIssuerUrl: 'https://oidc.eks.us-west-2.amazonaws.com/id/ABC123',
         },
@@ -131,14 +134,14 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
       'iam-custom',
     );
     await provisionRole(config);
-    const found = await readRole('custom-role');
+    const found = await readRole('zilliz-byoc-custom-role');
     expect(JSON.stringify(found?.trustPolicy)).toBe(JSON.stringify(guideTrustPolicy('123456789012')).replaceAll('eks_oidc_url', 'oidc.eks.us-west-2.amazonaws.com/id/ABC123'));
-    expect(found?.role.Path).toBe('/byoc/');
+    expect(found?.role.Path).toBe('/');
     expect(found?.role.PermissionsBoundary?.PermissionsBoundaryArn).toBe('arn:aws:iam::aws:policy/AmazonEKSClusterPolicy');
   });
 
   it('each step run twice gives the same result and one role with five managed and three inline policies', async () => {
-    const config = testConfig({}, 'iam-twice');
+    const config = testConfig(X1, 'iam-twice');
     const first = await provisionRole(config);
     const second = await provisionRole(config);
     expect(second.eksRole).toEqual({ ...first.eksRole, adopted: true });
@@ -151,7 +154,7 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
   });
 
   it('a rerun puts our role back to the guide: trust policy restored, boundary set as asked', async () => {
-    const config = testConfig({}, 'iam-drift');
+    const config = testConfig(X1, 'iam-drift');
     await provisionRole(config);
     const drifted = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'eks.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
     await iam().send(new UpdateAssumeRolePolicyCommand({ RoleName: config.iamRole.name, PolicyDocument: JSON.stringify(drifted) }));
@@ -165,7 +168,7 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
   });
 
   it('Verify names what is wrong: a detached managed policy (R2) and an edited inline policy (R3)', async () => {
-    const config = testConfig({}, 'iam-verify');
+    const config = testConfig(X1, 'iam-verify');
     const state = await provisionRole(config);
     await iam().send(new DetachRolePolicyCommand({ RoleName: config.iamRole.name, PolicyArn: FIVE[2] }));
     await iam().send(
@@ -177,37 +180,38 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
     );
     const checks = await verifyEksRole(config, state, { iam: iam() });
     expect(checks.find((c) => c.id === 'R1')?.ok).toBe(true);
-    expect(checks.find((c) => c.id === 'R2')).toEqual({ id: 'R2', ok: false, detail: `not attached: ${FIVE[2]}` });
-    expect(checks.find((c) => c.id === 'R3')).toEqual({ id: 'R3', ok: false, detail: 'inline policy cluster-autoscaler differs from the upstream document' });
+    expect(checks.find((c) => c.id === 'R2')).toMatchObject({ id: 'R2', status: 'fail', ok: false, detail: `not attached: ${FIVE[2]}`, fix: expect.any(String) });
+    expect(checks.find((c) => c.id === 'R3')).toMatchObject({ id: 'R3', status: 'fail', ok: false, detail: 'inline policy cluster-autoscaler differs from the upstream document' });
   });
 
   it('undo leaves nothing: no role, no inline policy, no managed policy attached to it; a second undo succeeds too', async () => {
-    const config = testConfig({}, 'iam-undo');
+    const config = testConfig(X1, 'iam-undo');
     const state = await provisionRole(config);
     const attachedTo = async (PolicyArn: string) => ((await iam().send(new ListEntitiesForPolicyCommand({ PolicyArn }))).PolicyRoles ?? []).map((r) => r.RoleName);
     expect(await attachedTo(FIVE[0])).toEqual([config.iamRole.name]);
     const out = await step<{ deleted: string[] }>('DeleteEksRole', DeleteEksRole, state);
-    expect(out).toEqual({ deleted: ['demo-eks-role'], leftForeign: [] });
+    expect(out).toEqual({ deleted: ['zilliz-byoc-demo-eks-role'], notFound: [], leftForeign: [] });
     expect(await readRole(config.iamRole.name)).toBeNull();
     for (const PolicyArn of FIVE) expect(await attachedTo(PolicyArn)).toEqual([]);
-    await expect(step('DeleteEksRole', DeleteEksRole, state)).resolves.toEqual({ deleted: ['demo-eks-role'], leftForeign: [] });
+    // The second undo finds nothing to delete and says so: never "deleted" for a role that was not there.
+    await expect(step('DeleteEksRole', DeleteEksRole, state)).resolves.toEqual({ deleted: [], notFound: ['zilliz-byoc-demo-eks-role'], leftForeign: [] });
   });
 
   it('undo also works from the config alone (state lost before CreateEksRole answered) and from a teardown config (by tag)', async () => {
-    const config = testConfig({}, 'iam-lost');
+    const config = testConfig(X1, 'iam-lost');
     await provisionRole(config);
     await step('DeleteEksRole', DeleteEksRole, { config });
     expect(await readRole(config.iamRole.name)).toBeNull();
 
-    const again = testConfig({ iamRole: { name: 'teardown-role' } }, 'iam-teardown');
+    const again = testConfig({ ...X1, iamRole: { name: 'zilliz-byoc-teardown-role' } }, 'iam-teardown');
     await provisionRole(again);
     const out = await step('DeleteEksRole', DeleteEksRole, { config: { provisioningId: 'iam-teardown', region: 'us-west-2' } });
-    expect(out).toEqual({ deleted: ['teardown-role'], leftForeign: [] });
-    expect(await readRole('teardown-role')).toBeNull();
+    expect(out).toEqual({ deleted: ['zilliz-byoc-teardown-role'], notFound: [], leftForeign: [] });
+    expect(await readRole('zilliz-byoc-teardown-role')).toBeNull();
   });
 
   it('undo takes the role out of an instance profile before deleting it', async () => {
-    const config = testConfig({}, 'iam-profile');
+    const config = testConfig(X1, 'iam-profile');
     const state = await provisionRole(config);
     await iam().send(new CreateInstanceProfileCommand({ InstanceProfileName: 'nodes' }));
     await iam().send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'nodes', RoleName: config.iamRole.name }));
@@ -217,7 +221,7 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
   });
 
   it('a foreign role of the same name is refused by CreateEksRole and by DeleteEksRole, and left exactly as it was', async () => {
-    const config = testConfig({}, 'iam-foreign');
+    const config = testConfig(X1, 'iam-foreign');
     const before = await createForeignRole(config.iamRole.name);
 
     await expect(step('CreateEksRole', CreateEksRole, { config })).rejects.toMatchObject({ name: 'ForeignResourceError' });
@@ -225,9 +229,10 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
       name: 'ForeignResourceError',
     });
     // The rollback after the refused create knows the name only from the config: it leaves the role and says so.
-    await expect(step('DeleteEksRole', DeleteEksRole, { config })).resolves.toEqual({ deleted: [], leftForeign: [config.iamRole.name] });
+    await expect(step('DeleteEksRole', DeleteEksRole, { config })).resolves.toEqual({ deleted: [], notFound: [], leftForeign: [config.iamRole.name] });
     await expect(step('DeleteEksRole', DeleteEksRole, { config: { provisioningId: 'iam-foreign', region: 'us-west-2' } })).resolves.toEqual({
       deleted: [],
+      notFound: [],
       leftForeign: [],
     });
 
@@ -236,8 +241,8 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
   });
 
   it('a role that another provisioning made is not adopted either', async () => {
-    await provisionRole(testConfig({}, 'iam-first'));
-    const other = testConfig({}, 'iam-second');
+    await provisionRole(testConfig(X1, 'iam-first'));
+    const other = testConfig(X1, 'iam-second');
     const error = await step('CreateEksRole', CreateEksRole, { config: other }).catch((e: Error) => e);
     expect(error).toMatchObject({ name: 'ForeignResourceError' });
     expect(JSON.parse((error as Error).message).errorMessage).toContain('belongs to provisioning iam-first');

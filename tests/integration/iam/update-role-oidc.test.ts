@@ -14,6 +14,7 @@ import { useMoto } from '../../helpers/moto';
 
 const iam = () => iamClient({ region: 'us-west-2' });
 const step = <T>(name: string, handler: unknown, input: unknown) => invokeLocal(name, handler as LocalHandler, input) as Promise<T>;
+const X1 = { crossAccountRole: { externalId: 'cid-0123456789abcdef' } };
 const ISSUER = 'oidc.eks.us-west-2.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE';
 
 /** The role's trust policy as IAM stores it, decoded, and each statement as its own JSON text. */
@@ -28,7 +29,7 @@ describe('setting the cluster\'s OIDC issuer on the role later (R1)', () => {
   beforeEach(() => moto.reset());
 
   it('R1: replaces only the OIDC parts; the three service statements stay byte for byte', async () => {
-    const config = testConfig({}, 'oidc-ok');
+    const config = testConfig(X1, 'oidc-ok');
     const eksRole = await step<EksRoleState>('CreateEksRole', CreateEksRole, { config });
     const before = await trustOf(config.iamRole.name);
 
@@ -51,7 +52,7 @@ describe('setting the cluster\'s OIDC issuer on the role later (R1)', () => {
   });
 
   it('running it twice gives the same policy; a new issuer replaces the previous one', async () => {
-    const config = testConfig({}, 'oidc-twice');
+    const config = testConfig(X1, 'oidc-twice');
     await step('CreateEksRole', CreateEksRole, { config });
     const input = { provisioningId: 'oidc-twice', region: 'us-west-2', roleName: config.iamRole.name, oidcIssuerUrl: `https://${ISSUER}/` };
     const first = await step<UpdateRoleOidcResult>('UpdateRoleOidc', UpdateRoleOidc, input);

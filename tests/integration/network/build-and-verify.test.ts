@@ -1,4 +1,5 @@
 import {
+  AuthorizeSecurityGroupEgressCommand,
   AuthorizeSecurityGroupIngressCommand,
   CreateRouteCommand,
   CreateSubnetCommand,
@@ -16,6 +17,8 @@ import {
   DescribeVpcAttributeCommand,
   DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
+  ModifyVpcEndpointCommand,
+  RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
   type Tag,
 } from '@aws-sdk/client-ec2';
@@ -45,7 +48,9 @@ describe('a full network build, done by the step handlers in dependency order, r
     },
     'net-full',
   );
-  let state: State & Required<Pick<NetworkState, 'vpc' | 'subnets' | 'internetGateway' | 'natGateway' | 'routeTables' | 'securityGroup' | 'vpcEndpoint' | 'privateDns'>>;
+  let state: State & Required<Pick<NetworkState, 'vpc' | 'subnets' | 'internetGateway' | 'natGateway' | 'routeTables' | 'securityGroup' | 'vpcEndpoint' | 'privateDns'>> & {
+    s3GatewayEndpoint: { vpcEndpointId: string };
+  };
 
   beforeAll(async () => {
     state = (await buildNetwork(config)) as typeof state;
@@ -107,10 +112,20 @@ describe('a full network build, done by the step handlers in dependency order, r
     expect(associated(state.routeTables.privateRouteTableId)).toEqual(state.subnets.privateSubnets.map((s) => s.subnetId).sort());
   });
 
-  it('V7: the security group allows HTTPS in from the given CIDRs and out to the given CIDRs, and nothing else (no default allow-all egress)', async () => {
-    const rules = (await ec2().send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [state.securityGroup.securityGroupId] }] }))).SecurityGroupRules!;
-    const shape = rules.map((r) => `${r.IsEgress ? 'out' : 'in'} ${r.IpProtocol} ${r.FromPort}-${r.ToPort} ${r.CidrIpv4}`).sort();
-    expect(shape).toEqual(['in tcp 443-443 10.0.0.0/8', 'in tcp 443-443 192.168.1.0/24', 'out tcp 443-443 0.0.0.0/0']);
+  it('V7: the security group allows HTTPS in from and out to the given CIDRs, and all traffic within the VPC; EC2\'s default allow-all egress is gone', async () => {
+    const groupId = state.securityGroup.securityGroupId;
+    const rules = (await ec2().send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] }))).SecurityGroupRules!;
+    const peer = (r: (typeof rules)[number]) => r.CidrIpv4 ?? (r.ReferencedGroupInfo?.GroupId === groupId ? 'self' : r.ReferencedGroupInfo?.GroupId);
+    const shape = rules.map((r) => `${r.IsEgress ? 'out' : 'in'} ${r.IpProtocol === '-1' ? 'all' : `${r.IpProtocol} ${r.FromPort}-${r.ToPort}`} ${peer(r)}`).sort();
+    expect(shape).toEqual([
+      'in all 10.20.0.0/16',
+      'in all self',
+      'in tcp 443-443 10.0.0.0/8',
+      'in tcp 443-443 192.168.1.0/24',
+      'out all 10.20.0.0/16',
+      'out all self',
+      'out tcp 443-443 0.0.0.0/0',
+    ]);
   });
 
   it('V8: every resource carries Vendor=zilliz-byoc, a Name from the project name, the provisioning ID and the caller\'s tags', async () => {
@@ -122,7 +137,7 @@ describe('a full network build, done by the step handlers in dependency order, r
       ec2().send(new DescribeAddressesCommand({ AllocationIds: [state.natGateway.allocationId] })),
       ec2().send(new DescribeRouteTablesCommand({ RouteTableIds: [state.routeTables.publicRouteTableId, state.routeTables.privateRouteTableId] })),
       ec2().send(new DescribeSecurityGroupsCommand({ GroupIds: [state.securityGroup.securityGroupId] })),
-      ec2().send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [state.vpcEndpoint.vpcEndpointId] })),
+      ec2().send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [state.vpcEndpoint.vpcEndpointId, state.s3GatewayEndpoint.vpcEndpointId] })),
     ]);
     const rules = (await ec2().send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [state.securityGroup.securityGroupId] }] }))).SecurityGroupRules!;
     const zoneTags = (await route53().send(new ListTagsForResourceCommand({ ResourceType: 'hostedzone', ResourceId: state.privateDns.hostedZoneId }))).ResourceTagSet?.Tags;
@@ -138,7 +153,7 @@ describe('a full network build, done by the step handlers in dependency order, r
       ...rules.map((r) => [r.SecurityGroupRuleId!, r.Tags] as [string, Tag[] | undefined]),
       [state.privateDns.hostedZoneId, zoneTags],
     ];
-    expect(everything).toHaveLength(1 + 4 + 1 + 1 + 1 + 2 + 1 + 1 + 3 + 1);
+    expect(everything).toHaveLength(1 + 4 + 1 + 1 + 1 + 2 + 1 + 2 + 7 + 1);
     for (const [id, list] of everything) {
       expect([id, tags(list)]).toEqual([
         id,
@@ -187,10 +202,31 @@ describe('a full network build, done by the step handlers in dependency order, r
     });
   });
 
-  it('Verify passes V2-V10, one check per requirement, in order', async () => {
+  it('S1: a gateway endpoint to com.amazonaws.us-west-2.s3 in the VPC, on the private route table only', async () => {
+    const [endpoint] = (await ec2().send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [state.s3GatewayEndpoint.vpcEndpointId] }))).VpcEndpoints!;
+    expect(endpoint).toMatchObject({ VpcEndpointType: 'Gateway', VpcId: state.vpc.vpcId, ServiceName: 'com.amazonaws.us-west-2.s3', State: 'available' });
+    expect(endpoint.RouteTableIds).toEqual([state.routeTables.privateRouteTableId]);
+  });
+
+  it('Verify passes V2-V10 and S1 (the gateway endpoint), one check per requirement, in order, each with its status and no fix', async () => {
     const checks = await verifyNetwork(config, state, { ec2: ec2(), route53: route53() });
     expect(describeFailures(checks)).toBe('');
-    expect(checks.map((c) => c.id)).toEqual(['V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8', 'V9', 'V10']);
+    expect(checks.map((c) => [c.id, c.status, c.fix])).toEqual(['V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8', 'V9', 'V10', 'S1'].map((id) => [id, 'pass', undefined]));
+    expect(checks.find((c) => c.id === 'S1')?.detail).toContain(state.s3GatewayEndpoint.vpcEndpointId);
+  });
+
+  it('Verify reports S1 by number when the gateway endpoint is not on the private route table', async () => {
+    const modify = (change: 'AddRouteTableIds' | 'RemoveRouteTableIds') =>
+      ec2().send(new ModifyVpcEndpointCommand({ VpcEndpointId: state.s3GatewayEndpoint.vpcEndpointId, [change]: [state.routeTables.privateRouteTableId] }));
+    await modify('RemoveRouteTableIds');
+    try {
+      const checks = await verifyNetwork(config, state, { ec2: ec2(), route53: route53() });
+      const s1 = checks.find((c) => c.id === 'S1')!;
+      expect(checks.filter((c) => !c.ok).map((c) => c.id)).toEqual(['S1']);
+      expect(s1).toMatchObject({ status: 'fail', detail: expect.stringContaining(`not on the private route table ${state.routeTables.privateRouteTableId}`), fix: expect.any(String) });
+    } finally {
+      await modify('AddRouteTableIds');
+    }
   });
 
   it('Verify reads AWS, not the state: it finds the VPC by tag when the state has lost every key', async () => {
@@ -218,15 +254,30 @@ describe('a full network build, done by the step handlers in dependency order, r
     }
   });
 
-  it('Verify reports V7 by number when someone opens SSH on the security group', async () => {
+  it('Verify (V7) notes, and does not fail on, a rule someone else added to the default group: it is theirs', async () => {
     const ssh = { GroupId: state.securityGroup.securityGroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] };
     await ec2().send(new AuthorizeSecurityGroupIngressCommand(ssh));
     try {
       const checks = await verifyNetwork(config, state, { ec2: ec2(), route53: route53() });
-      expect(checks.filter((c) => !c.ok).map((c) => c.id)).toEqual(['V7']);
-      expect(describeFailures(checks)).toContain('extra rule: ingress tcp 22-22 from 0.0.0.0/0');
+      expect(describeFailures(checks)).toBe('');
+      expect(checks.find((c) => c.id === 'V7')).toMatchObject({ status: 'pass', detail: expect.stringContaining('also has ingress tcp 22-22 from 0.0.0.0/0') });
     } finally {
       await ec2().send(new RevokeSecurityGroupIngressCommand(ssh));
+    }
+  });
+
+  it('Verify reports V7 by number, with a fix, when one of our rules is gone', async () => {
+    const [rule] = (await ec2().send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [state.securityGroup.securityGroupId] }] }))).SecurityGroupRules!.filter(
+      (r) => r.IsEgress && r.IpProtocol === '-1' && r.CidrIpv4 === '10.20.0.0/16',
+    );
+    const permission = { GroupId: state.securityGroup.securityGroupId, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '10.20.0.0/16' }] }] };
+    await ec2().send(new RevokeSecurityGroupEgressCommand({ GroupId: state.securityGroup.securityGroupId, SecurityGroupRuleIds: [rule.SecurityGroupRuleId!] }));
+    try {
+      const checks = await verifyNetwork(config, state, { ec2: ec2(), route53: route53() });
+      expect(checks.filter((c) => !c.ok).map((c) => c.id)).toEqual(['V7']);
+      expect(checks.find((c) => c.id === 'V7')).toMatchObject({ detail: `${state.securityGroup.securityGroupId} lacks egress all traffic to 10.20.0.0/16`, fix: expect.stringContaining('CreateSecurityGroup') });
+    } finally {
+      await ec2().send(new AuthorizeSecurityGroupEgressCommand(permission));
     }
   });
 
@@ -242,17 +293,18 @@ describe('a full network build, done by the step handlers in dependency order, r
     }
   });
 
-  it('V12: a bare VPC with one untagged subnet fails V3-V8 by number; the optional V9 and V10 pass', async () => {
+  it('V12: a bare VPC with one untagged subnet fails V3-V7 by number; V8 has no private subnet or group to require the tag on; the optional V9 and V10 pass', async () => {
     const vpc = (await ec2().send(new CreateVpcCommand({ CidrBlock: '10.60.0.0/16' }))).Vpc!;
     await ec2().send(new CreateSubnetCommand({ VpcId: vpc.VpcId, CidrBlock: '10.60.0.0/24', AvailabilityZone: 'us-west-2a' }));
     const checks = await checkExistingVpc(vpc.VpcId!, { ec2: ec2(), route53: route53(), region: 'us-west-2' });
-    expect(checks.filter((c) => !c.ok).map((c) => c.id)).toEqual(['V3', 'V4', 'V5', 'V6', 'V7', 'V8']);
+    expect(checks.filter((c) => !c.ok).map((c) => c.id)).toEqual(['V3', 'V4', 'V5', 'V6', 'V7']);
     expect(describeFailures(checks)).toContain('V5: DNS hostnames (enableDnsHostnames) are off');
+    expect(checks.filter((c) => !c.ok).every((c) => c.status === 'fail' && Boolean(c.fix))).toBe(true);
   });
 
   it('V12: a VPC that does not exist fails every requirement, saying so', async () => {
     const checks = await checkExistingVpc('vpc-0123456789abcdef0', { ec2: ec2(), route53: route53(), region: 'us-west-2' });
-    expect(checks.every((c) => !c.ok && c.detail === 'VPC vpc-0123456789abcdef0 was not found')).toBe(true);
+    expect(checks.every((c) => c.status === 'fail' && c.detail === 'VPC vpc-0123456789abcdef0 was not found' && c.fix?.includes('us-west-2'))).toBe(true);
     expect(checks).toHaveLength(9);
   });
 });

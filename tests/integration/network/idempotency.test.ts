@@ -19,6 +19,7 @@ const OWNS: Partial<Record<StepName, (keyof typeof FULL_BUILD_COUNTS)[]>> = {
   CreateInternetGateway: ['internetGateways'],
   CreateNatGateway: ['natGateways', 'elasticIps'],
   CreateRouteTables: ['routeTables'],
+  CreateS3GatewayEndpoint: ['s3GatewayEndpoints'],
   CreateSecurityGroup: ['securityGroups'],
   CreateVpcEndpoint: ['vpcEndpoints'],
   CreatePrivateDns: ['hostedZones'],
@@ -45,13 +46,13 @@ describe('every network create step is idempotent: run twice, or again after its
       for (const kind of OWNS[step] ?? []) expect([kind, counts[kind]]).toEqual([kind, FULL_BUILD_COUNTS[kind]]);
     });
 
-    it('leaves exactly the resources of one build, one association per subnet, the two V7 rules and one alias record', async () => {
+    it('leaves exactly the resources of one build, one association per subnet, the six V7 rules and one alias record', async () => {
       expect(await countsOf('net-twice')).toEqual(FULL_BUILD_COUNTS);
       const subnetIds = [state.subnets!.publicSubnetId, ...state.subnets!.privateSubnets.map((s) => s.subnetId)];
       const tables = (await ec2().send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnetIds }] }))).RouteTables!;
       expect(tables.flatMap((t) => t.Associations ?? []).filter((a) => a.SubnetId).map((a) => a.SubnetId).sort()).toEqual([...subnetIds].sort());
       const rules = (await ec2().send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [state.securityGroup!.securityGroupId] }] }))).SecurityGroupRules!;
-      expect(rules).toHaveLength(2);
+      expect(rules).toHaveLength(6);
       const records = (await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: state.privateDns!.hostedZoneId }))).ResourceRecordSets!;
       expect(records.filter((r) => r.Type === 'A')).toHaveLength(1);
     });
@@ -74,17 +75,20 @@ describe('every network create step is idempotent: run twice, or again after its
       expect(subnets).toHaveLength(4);
     });
 
-    it('CreateSecurityGroup re-run revokes a rule someone added by hand (V7: no other rule)', async () => {
+    it('CreateSecurityGroup re-run keeps a rule someone added by hand (V7: never remove what others added)', async () => {
       const config = testConfig({}, 'net-sg-drift');
       const state: State = { config };
       state.vpc = await run('CreateVpc', state);
       const { securityGroupId } = await run<{ securityGroupId: string }>('CreateSecurityGroup', state);
+      const rulesNow = async () => (await ec2().send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [securityGroupId] }] }))).SecurityGroupRules!;
+      const before = (await rulesNow()).length;
       await ec2().send(
-        new AuthorizeSecurityGroupIngressCommand({ GroupId: securityGroupId, IpPermissions: [{ IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }),
+        new AuthorizeSecurityGroupIngressCommand({ GroupId: securityGroupId, IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }] }),
       );
       expect(await run('CreateSecurityGroup', state)).toEqual({ securityGroupId });
-      const rules = (await ec2().send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [securityGroupId] }] }))).SecurityGroupRules!;
-      expect(rules.map((r) => `${r.IsEgress ? 'out' : 'in'} ${r.IpProtocol} ${r.FromPort} ${r.CidrIpv4}`).sort()).toEqual(['in tcp 443 0.0.0.0/0', 'out tcp 443 0.0.0.0/0']);
+      const rules = await rulesNow();
+      expect(rules).toHaveLength(before + 1);
+      expect(rules.some((r) => !r.IsEgress && r.IpProtocol === 'tcp' && r.FromPort === 22 && r.CidrIpv4 === '0.0.0.0/0')).toBe(true);
     });
 
     it('CreateNatGateway of another provisioning makes its own gateway and address, never adopting ours (moto ignores tag filters here)', async () => {

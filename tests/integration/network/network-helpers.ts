@@ -14,6 +14,9 @@ import { ec2Client, route53Client } from '../../../shared/aws/clients';
 import type { ProvisioningConfig } from '../../../shared/config';
 import { TAG_PROVISIONING_ID } from '../../../shared/constants';
 import { callerReferencePrefix, bareId } from '../../../shared/network/private-dns';
+import { S3_GATEWAY_ENDPOINT_RESOURCE } from '../../../shared/network/s3-gateway-endpoint';
+import { VPC_ENDPOINT_RESOURCE } from '../../../shared/network/vpc-endpoint';
+import { TAG_RESOURCE } from '../../../shared/constants';
 import type { NetworkState } from '../../../shared/network/types';
 import { invokeLocal } from '../../../local/lambda-runtime';
 import type { LocalHandler } from '../../../local/functions';
@@ -25,6 +28,8 @@ import { handler as CreateNatGateway } from '../../../functions/steps/create-nat
 import { handler as CheckNatGateway } from '../../../functions/steps/check-nat-gateway';
 import { handler as CreateRouteTables } from '../../../functions/steps/create-route-tables';
 import { handler as CreateSecurityGroup } from '../../../functions/steps/create-security-group';
+import { handler as CreateS3GatewayEndpoint } from '../../../functions/steps/create-s3-gateway-endpoint';
+import { handler as DeleteS3GatewayEndpoint } from '../../../functions/steps/delete-s3-gateway-endpoint';
 import { handler as CreateVpcEndpoint } from '../../../functions/steps/create-vpc-endpoint';
 import { handler as CheckVpcEndpoint } from '../../../functions/steps/check-vpc-endpoint';
 import { handler as CreatePrivateDns } from '../../../functions/steps/create-private-dns';
@@ -46,11 +51,13 @@ export const steps = {
   CreateNatGateway,
   CheckNatGateway,
   CreateRouteTables,
+  CreateS3GatewayEndpoint,
   CreateSecurityGroup,
   CreateVpcEndpoint,
   CheckVpcEndpoint,
   CreatePrivateDns,
   CheckPrivateDnsChange,
+  DeleteS3GatewayEndpoint,
   DeleteRouteTables,
   DeleteNatGateway,
   ReleaseElasticIp,
@@ -69,11 +76,13 @@ export type StepName =
   | 'CreateNatGateway'
   | 'CheckNatGateway'
   | 'CreateRouteTables'
+  | 'CreateS3GatewayEndpoint'
   | 'CreateSecurityGroup'
   | 'CreateVpcEndpoint'
   | 'CheckVpcEndpoint'
   | 'CreatePrivateDns'
   | 'CheckPrivateDnsChange'
+  | 'DeleteS3GatewayEndpoint'
   | 'DeleteRouteTables'
   | 'DeleteNatGateway'
   | 'ReleaseElasticIp'
@@ -99,6 +108,7 @@ export const RESULT_PATH: Partial<Record<StepName, keyof NetworkState>> = {
   CreateNatGateway: 'natGateway',
   CheckNatGateway: 'natGatewayStatus',
   CreateRouteTables: 'routeTables',
+  CreateS3GatewayEndpoint: 's3GatewayEndpoint',
   CreateSecurityGroup: 'securityGroup',
   CreateVpcEndpoint: 'vpcEndpoint',
   CheckVpcEndpoint: 'vpcEndpointStatus',
@@ -114,6 +124,7 @@ export const BUILD_ORDER: StepName[] = [
   'CreateNatGateway',
   'CheckNatGateway',
   'CreateRouteTables',
+  'CreateS3GatewayEndpoint',
   'CreateSecurityGroup',
   'CreateVpcEndpoint',
   'CheckVpcEndpoint',
@@ -126,6 +137,7 @@ export const UNDO_ORDER: StepName[] = [
   'DeletePrivateDns',
   'DeleteVpcEndpoint',
   'DeleteSecurityGroup',
+  'DeleteS3GatewayEndpoint',
   'DeleteRouteTables',
   'DeleteNatGateway',
   'ReleaseElasticIp',
@@ -172,6 +184,10 @@ export async function resourcesOf(provisioningId: string): Promise<Record<string
     const out = await route53().send(new ListTagsForResourcesCommand({ ResourceType: 'hostedzone', ResourceIds: zoneIds.slice(i, i + 10) }));
     tagSets.push(...(out.ResourceTagSets ?? []));
   }
+  const liveEndpoints = (kind: string) =>
+    (endpoints.VpcEndpoints ?? [])
+      .filter((e) => !['deleted', 'deleting'].includes((e.State ?? '').toLowerCase()) && e.Tags?.some((t) => t.Key === TAG_RESOURCE && t.Value === kind))
+      .map((e) => e.VpcEndpointId!);
   const taggedZones = tagSets.filter((s) => (s.Tags ?? []).some((t) => t.Key === TAG_PROVISIONING_ID && t.Value === provisioningId)).map((s) => s.ResourceId!);
   const referencedZones = zones.filter((z) => z.CallerReference?.startsWith(callerReferencePrefix(provisioningId))).map((z) => bareId(z.Id!));
   return {
@@ -183,7 +199,8 @@ export async function resourcesOf(provisioningId: string): Promise<Record<string
     elasticIps: (eips.Addresses ?? []).map((a) => a.AllocationId!),
     routeTables: (tables.RouteTables ?? []).map((t) => t.RouteTableId!),
     securityGroups: (groups.SecurityGroups ?? []).map((g) => g.GroupId!),
-    vpcEndpoints: (endpoints.VpcEndpoints ?? []).filter((e) => !['deleted', 'deleting'].includes((e.State ?? '').toLowerCase())).map((e) => e.VpcEndpointId!),
+    vpcEndpoints: liveEndpoints(VPC_ENDPOINT_RESOURCE),
+    s3GatewayEndpoints: liveEndpoints(S3_GATEWAY_ENDPOINT_RESOURCE),
     hostedZones: [...new Set([...taggedZones, ...referencedZones])],
   };
 }
@@ -193,7 +210,7 @@ export async function countsOf(provisioningId: string): Promise<Record<string, n
   return Object.fromEntries(Object.entries(await resourcesOf(provisioningId)).map(([k, v]) => [k, v.length]));
 }
 
-/** What a full build with the endpoint and the private DNS makes: one of each, except subnets and route tables. */
+/** What a full build with the endpoint, the private DNS and the S3 gateway endpoint (on by default) makes: one of each, except subnets and route tables. */
 export const FULL_BUILD_COUNTS = {
   vpcs: 1,
   subnets: 4,
@@ -203,6 +220,7 @@ export const FULL_BUILD_COUNTS = {
   routeTables: 2,
   securityGroups: 1,
   vpcEndpoints: 1,
+  s3GatewayEndpoints: 1,
   hostedZones: 1,
 };
 

@@ -36,6 +36,7 @@ describe('the network undo steps leave nothing of a provisioning behind, and not
     expect(deleted.DeleteRouteTables.sort()).toEqual([...built.routeTables].sort());
     expect(deleted.ReleaseElasticIp).toEqual(built.elasticIps);
     expect(deleted.DeletePrivateDns).toEqual(built.hostedZones);
+    expect(deleted.DeleteS3GatewayEndpoint).toEqual(built.s3GatewayEndpoints);
   });
 
   it('each undo step finds its resources by tag when the state lost its key, and a second run finds nothing more to do', async () => {
@@ -46,6 +47,7 @@ describe('the network undo steps leave nothing of a provisioning behind, and not
       DeletePrivateDns: built.hostedZones,
       DeleteVpcEndpoint: built.vpcEndpoints,
       DeleteSecurityGroup: built.securityGroups,
+      DeleteS3GatewayEndpoint: built.s3GatewayEndpoints,
       DeleteRouteTables: built.routeTables,
       DeleteNatGateway: built.natGateways,
       ReleaseElasticIp: built.elasticIps,
@@ -65,7 +67,7 @@ describe('the network undo steps leave nothing of a provisioning behind, and not
 
   it('every undo step succeeds with nothing to do on a provisioning that never created anything', async () => {
     const state: State = { config: { provisioningId: 'undo-nothing', region: 'us-west-2' } };
-    for (const step of UNDO_ORDER) expect([step, await run(step, state)]).toEqual([step, { deleted: [] }]);
+    for (const step of UNDO_ORDER) expect([step, await run(step, state)]).toEqual([step, step === 'DeleteS3GatewayEndpoint' ? { deleted: [], notFound: [] } : { deleted: [] }]);
   });
 
   it('ReleaseElasticIp raises DependencyViolationError while the NAT gateway is not deleted, and releases the address once it is', async () => {
@@ -132,7 +134,12 @@ describe('the network undo steps leave nothing of a provisioning behind, and not
       securityGroup: { securityGroupId: 'sg-0123456789abcdef0' },
       vpcEndpoint: { vpcEndpointId: 'vpce-0123456789abcdef0', state: 'available' },
       privateDns: { hostedZoneId: 'Z0123456789ABCDEFGHIJ', changeId: 'C0123', recordName: 'zilliz-byoc-us.byoc.zillizcloud.com' },
+      s3GatewayEndpoint: { vpcEndpointId: 'vpce-0123456789abcdef1' },
     };
-    for (const step of UNDO_ORDER.filter((s) => s !== 'DeleteVpc')) expect([step, await run(step, state)]).toEqual([step, { deleted: [] }]);
+    for (const step of UNDO_ORDER.filter((s) => s !== 'DeleteVpc')) {
+      // The S3 gateway endpoint's undo says what was not there, apart from what it deleted.
+      const expected = step === 'DeleteS3GatewayEndpoint' ? { deleted: [], notFound: ['vpce-0123456789abcdef1'] } : { deleted: [] };
+      expect([step, await run(step, state)]).toEqual([step, expected]);
+    }
   });
 });

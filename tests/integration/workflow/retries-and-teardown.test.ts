@@ -1,7 +1,7 @@
 import { localFunctions, type LocalHandler } from '../../../local/functions';
 import type { ProvisioningOutputs } from '../../../shared/state';
 import { outputOf, useLocalStack } from '../../helpers/local-stack';
-import { actThenFail, forwardSteps, fullRequest, leftoversOf, loseFirstAnswer, namedError, statesEntered } from '../../helpers/workflow';
+import { actThenFail, forwardSteps, fullRequest, leftoversOf, loseFirstAnswer, namedError, statesEntered, teardownRequest } from '../../helpers/workflow';
 
 describe('retries and teardown on the local stack', () => {
   const stack = useLocalStack();
@@ -17,7 +17,7 @@ describe('retries and teardown on the local stack', () => {
     expect(retried).toBeGreaterThanOrEqual(forwardSteps().length);
     const left = await leftoversOf('rt-lost');
     const count = (type: string) => left.resources.filter((r) => r.type === type).length;
-    expect({ vpc: count('VPC'), subnets: count('subnet'), igw: count('internet gateway'), nat: count('NAT gateway'), eip: count('Elastic IP'), routeTables: count('route table'), sg: count('security group'), endpoint: count('VPC endpoint'), zone: count('Route 53 hosted zone'), role: count('IAM role') }).toEqual({
+    expect({ vpc: count('VPC'), subnets: count('subnet'), igw: count('internet gateway'), nat: count('NAT gateway'), eip: count('Elastic IP'), routeTables: count('route table'), sg: count('security group'), endpoint: count('VPC endpoint'), zone: count('Route 53 hosted zone'), role: count('IAM role'), bucket: count('S3 bucket') }).toEqual({
       vpc: 1,
       subnets: 4,
       igw: 1,
@@ -25,9 +25,10 @@ describe('retries and teardown on the local stack', () => {
       eip: 1,
       routeTables: 2,
       sg: 1,
-      endpoint: 1,
+      endpoint: 2, // V9 interface endpoint and S1 gateway endpoint
       zone: 1,
-      role: 1,
+      role: 3, // R4 EKS, S2 storage, X1 cross-account
+      bucket: 1,
     });
     expect(out.privateSubnetIds).toHaveLength(3);
   });
@@ -36,13 +37,15 @@ describe('retries and teardown on the local stack', () => {
     outputOf(await stack.run('byoc-provision', fullRequest('td-ok')));
     expect((await leftoversOf('td-ok')).count).toBeGreaterThan(10);
 
-    const teardown = await stack.run('byoc-teardown', { provisioningId: 'td-ok', region: 'us-west-2', iamRoleName: 'td-ok-eks' });
+    const teardown = await stack.run('byoc-teardown', teardownRequest('td-ok'));
     expect(teardown.status).toBe('SUCCEEDED');
     expect((await leftoversOf('td-ok')).resources).toEqual([]);
-    const deleted = JSON.parse(teardown.output!) as Record<string, { deleted?: string[] }>;
+    const { deleted, kept } = JSON.parse(teardown.output!) as { deleted: Record<string, { deleted?: string[] }>; kept: unknown[] };
     expect(deleted.vpc.deleted).toHaveLength(1);
+    expect(deleted.bucket.deleted).toHaveLength(1);
+    expect(kept).toEqual([]);
 
-    const again = await stack.run('byoc-teardown', { provisioningId: 'td-ok', region: 'us-west-2', iamRoleName: 'td-ok-eks' });
+    const again = await stack.run('byoc-teardown', teardownRequest('td-ok'));
     expect(again.status).toBe('SUCCEEDED');
   });
 
@@ -61,7 +64,7 @@ describe('retries and teardown on the local stack', () => {
     expect((await leftoversOf('td-half')).resources).toEqual([]);
   });
 
-  it('finds the role by its tag when the teardown is not told its name', async () => {
+  it('finds the roles and the bucket by their tags when the teardown is not told their names', async () => {
     outputOf(await stack.run('byoc-provision', fullRequest('td-noname')));
     const teardown = await stack.run('byoc-teardown', { provisioningId: 'td-noname', region: 'us-west-2' });
     expect(teardown.status).toBe('SUCCEEDED');

@@ -3,7 +3,7 @@ import { iamClient } from '../../../shared/aws/clients';
 import { localFunctions } from '../../../local/functions';
 import { readableError } from '../../../shared/status';
 import { useLocalStack } from '../../helpers/local-stack';
-import { actThenFail, forwardSteps, fullRequest, leftoversOf, namedError, statesEntered } from '../../helpers/workflow';
+import { actThenFail, forwardSteps, fullRequest, leftoversOf, namedError, namesOf, statesEntered } from '../../helpers/workflow';
 
 /**
  * Issue 6, "for every step": a step that fails for good, after it already acted in AWS (the worst case), must
@@ -16,7 +16,7 @@ describe('rollback on the local stack', () => {
 
   it('covers every forward step of the workflow', () => {
     expect(steps).toEqual(
-      expect.arrayContaining(['CreateVpc', 'CreateSubnets', 'CreateInternetGateway', 'CreateNatGateway', 'CheckNatGateway', 'CreateRouteTables', 'CreateSecurityGroup', 'CreateVpcEndpoint', 'CheckVpcEndpoint', 'CreatePrivateDns', 'CheckPrivateDnsChange', 'CreateEksRole', 'AttachManagedPolicies', 'PutInlinePolicies', 'Verify', 'Report']),
+      expect.arrayContaining(['CreateVpc', 'CreateSubnets', 'CreateInternetGateway', 'CreateNatGateway', 'CheckNatGateway', 'CreateRouteTables', 'CreateSecurityGroup', 'CreateVpcEndpoint', 'CheckVpcEndpoint', 'CreatePrivateDns', 'CheckPrivateDnsChange', 'CreateEksRole', 'AttachManagedPolicies', 'PutInlinePolicies', 'CreateS3GatewayEndpoint', 'CreateBucket', 'CreateStorageRole', 'CreateCrossAccountRole', 'Verify', 'Report']),
     );
   });
 
@@ -62,13 +62,13 @@ describe('a role of the same name that is not ours (R1-R5)', () => {
   it('is refused, the rollback removes everything else, and the foreign role is left exactly as it was', async () => {
     const iam = iamClient({ region: 'us-west-2' });
     const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
-    await iam.send(new CreateRoleCommand({ RoleName: 'someone-elses-role', AssumeRolePolicyDocument: trust }));
+    await iam.send(new CreateRoleCommand({ RoleName: 'zilliz-byoc-someone-elses-role', AssumeRolePolicyDocument: trust }));
 
-    const record = await stack.run('byoc-provision', fullRequest('rb-foreign', { iamRole: { name: 'someone-elses-role' } }));
+    const record = await stack.run('byoc-provision', fullRequest('rb-foreign', { iamRole: { name: 'zilliz-byoc-someone-elses-role' } }));
     expect(record.status).toBe('FAILED');
     expect(readableError(record.error, record.cause)).toMatchObject({ name: 'ForeignResourceError', step: 'CreateEksRole' });
-    expect((await leftoversOf('rb-foreign', 'someone-elses-role')).resources).toEqual([]);
-    const role = await iam.send(new GetRoleCommand({ RoleName: 'someone-elses-role' }));
+    expect((await leftoversOf('rb-foreign', { ...namesOf('rb-foreign'), eksRoleName: 'zilliz-byoc-someone-elses-role' })).resources).toEqual([]);
+    const role = await iam.send(new GetRoleCommand({ RoleName: 'zilliz-byoc-someone-elses-role' }));
     expect(decodeURIComponent(role.Role!.AssumeRolePolicyDocument!)).toBe(trust);
   });
 });

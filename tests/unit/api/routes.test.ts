@@ -32,7 +32,7 @@ afterEach(() => sfn.reset());
 describe('POST /provisionings', () => {
   it('starts an execution named after the provisioning ID and answers 202 with where to look', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${PROVISION.replace('stateMachine', 'execution')}:p-1`, startDate: new Date('2026-11-25T00:00:00Z') });
-    const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2' } }), lambdaContext());
+    const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } } }), lambdaContext());
     expect(res.statusCode).toBe(202);
     expect(res.headers?.location).toBe('/provisionings/p-1');
     expect(body(res)).toMatchObject({ provisioningId: 'p-1', status: 'RUNNING' });
@@ -43,7 +43,7 @@ describe('POST /provisionings', () => {
 
   it('takes the provisioning ID from the Idempotency-Key header', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn', startDate: new Date() });
-    await start(apiEvent('POST /provisionings', { body: { projectName: 'demo', region: 'us-west-2' }, headers: { 'idempotency-key': 'order-42' } }), lambdaContext());
+    await start(apiEvent('POST /provisionings', { body: { projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } }, headers: { 'idempotency-key': 'order-42' } }), lambdaContext());
     expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input.name).toBe('order-42');
   });
 
@@ -56,16 +56,16 @@ describe('POST /provisionings', () => {
 
   it('answers 409 when the ID exists with a different request', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    executions({ [exec(PROVISION, 'p-1')]: { status: 'SUCCEEDED', input: JSON.stringify({ provisioningId: 'p-1', projectName: 'other', region: 'us-west-2' }) } });
-    const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2' } }), lambdaContext());
+    executions({ [exec(PROVISION, 'p-1')]: { status: 'SUCCEEDED', input: JSON.stringify({ provisioningId: 'p-1', projectName: 'other', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } }) } });
+    const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } } }), lambdaContext());
     expect(res.statusCode).toBe(409);
     expect(body(res).error).toBe('ProvisioningExists');
   });
 
   it('answers with the existing provisioning when the same request is sent again after it finished', async () => {
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
-    executions({ [exec(PROVISION, 'p-1')]: { status: 'SUCCEEDED', startDate: new Date('2026-11-25T00:00:00Z'), input: JSON.stringify({ projectName: 'demo', region: 'us-west-2', provisioningId: 'p-1' }) } });
-    const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2' } }), lambdaContext());
+    executions({ [exec(PROVISION, 'p-1')]: { status: 'SUCCEEDED', startDate: new Date('2026-11-25T00:00:00Z'), input: JSON.stringify({ projectName: 'demo', region: 'us-west-2', provisioningId: 'p-1', crossAccountRole: { externalId: 'cid-0123456789abcdef' } }) } });
+    const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } } }), lambdaContext());
     expect(res.statusCode).toBe(202);
     expect(body(res)).toMatchObject({ provisioningId: 'p-1', status: 'SUCCEEDED', startedAt: '2026-11-25T00:00:00.000Z' });
   });
@@ -78,7 +78,7 @@ describe('POST /provisionings', () => {
 
   it('answers an opaque 500 with the request ID when something unexpected breaks (no internals leak)', async () => {
     sfn.on(StartExecutionCommand).rejects(new Error('socket details that must not leak'));
-    const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2' } }), lambdaContext());
+    const res = await start(apiEvent('POST /provisionings', { body: { provisioningId: 'p-1', projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } } }), lambdaContext());
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('socket details');
     expect(body(res).message).toContain('aws-req-1');
@@ -123,14 +123,28 @@ describe('GET /provisionings/{id}', () => {
 });
 
 describe('DELETE /provisionings/{id}', () => {
-  it('starts a teardown with the region, role and customer account of the original request', async () => {
-    executions({ [exec(PROVISION, 'p-1')]: { status: 'SUCCEEDED', input: JSON.stringify({ provisioningId: 'p-1', projectName: 'demo', region: 'eu-central-1', targetAccount: { roleArn: 'arn:aws:iam::111122223333:role/x', externalId: 'ext-123' } }) } });
+  it('starts a teardown with the region, role and bucket names and customer account of the original request', async () => {
+    executions({
+      [exec(PROVISION, 'p-1')]: {
+        status: 'SUCCEEDED',
+        input: JSON.stringify({ provisioningId: 'p-1', projectName: 'demo', region: 'eu-central-1', targetAccount: { roleArn: 'arn:aws:iam::111122223333:role/x', externalId: 'ext-123' }, crossAccountRole: { externalId: 'cid-1', name: 'zilliz-byoc-xa' } }),
+        output: JSON.stringify({ accountId: '111122223333', bucketName: 'zilliz-byoc-demo-milvus-0123abcd' }),
+      },
+    });
     sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:td', startDate: new Date() });
     const res = await del(apiEvent('DELETE /provisionings/{id}', { id: 'p-1' }), lambdaContext());
     expect(res.statusCode).toBe(202);
     const call = sfn.commandCalls(StartExecutionCommand)[0].args[0].input;
     expect(call).toMatchObject({ stateMachineArn: TEARDOWN, name: 'p-1--teardown-1' });
-    expect(JSON.parse(call.input!)).toEqual({ provisioningId: 'p-1', region: 'eu-central-1', iamRoleName: 'demo-eks-role', targetAccount: { roleArn: 'arn:aws:iam::111122223333:role/x', externalId: 'ext-123' } });
+    expect(JSON.parse(call.input!)).toEqual({
+      provisioningId: 'p-1',
+      region: 'eu-central-1',
+      iamRoleName: 'zilliz-byoc-demo-eks-role',
+      storageRoleName: 'zilliz-byoc-demo-storage-role',
+      crossAccountRoleName: 'zilliz-byoc-xa',
+      bucketName: 'zilliz-byoc-demo-milvus-0123abcd',
+      targetAccount: { roleArn: 'arn:aws:iam::111122223333:role/x', externalId: 'ext-123' },
+    });
   });
 
   it('returns the running teardown instead of starting a second one', async () => {
@@ -157,10 +171,10 @@ describe('DELETE /provisionings/{id}', () => {
 
 describe('POST /validate', () => {
   it('answers 200 with the defaults filled in, or 400 with the problems', async () => {
-    const ok = await validate(apiEvent('POST /validate', { body: { projectName: 'demo', region: 'us-west-2' } }), lambdaContext());
+    const ok = await validate(apiEvent('POST /validate', { body: { projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } } }), lambdaContext());
     expect(ok.statusCode).toBe(200);
     expect(body(ok).request.network.vpcCidr).toBe('10.0.0.0/16');
-    const bad = await validate(apiEvent('POST /validate', { body: { projectName: 'demo', region: 'us-west-2', network: { vpcCidr: '10.0.0.0/8' } } }), lambdaContext());
+    const bad = await validate(apiEvent('POST /validate', { body: { projectName: 'demo', region: 'us-west-2', network: { vpcCidr: '10.0.0.0/8' }, crossAccountRole: { externalId: 'cid-0123456789abcdef' } } }), lambdaContext());
     expect(bad.statusCode).toBe(400);
     expect(body(bad).problems).toEqual([{ field: 'network.vpcCidr', rule: 'must use a /16 netmask (V2); got /8' }]);
   });

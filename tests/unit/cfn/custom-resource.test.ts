@@ -43,11 +43,11 @@ afterEach(() => {
   answers.length = 0;
 });
 
-const properties = { ServiceToken: 'arn:aws:lambda:...', projectName: 'demo', region: 'us-west-2', network: { vpcEndpoint: { enabled: 'true' } } };
+const properties = { ServiceToken: 'arn:aws:lambda:...', projectName: 'demo', region: 'us-west-2', network: { vpcEndpoint: { enabled: 'true' } }, crossAccountRole: { externalId: 'cid-0123456789abcdef' } };
 function cfnEvent(type: 'Create' | 'Update' | 'Delete', extra: Record<string, unknown> = {}): CloudFormationCustomResourceEvent {
   return { RequestType: type, ServiceToken: 'x', ResponseURL: responseUrl, StackId: STACK, RequestId: 'r-1', LogicalResourceId: 'Byoc', ResourceType: 'Custom::ByocProvisioning', ResourceProperties: properties, ...extra } as CloudFormationCustomResourceEvent;
 }
-const expectedId = provisioningIdFor(STACK, 'Byoc', coerceProperties({ projectName: 'demo', region: 'us-west-2', network: { vpcEndpoint: { enabled: 'true' } } }) as never);
+const expectedId = provisioningIdFor(STACK, 'Byoc', coerceProperties({ projectName: 'demo', region: 'us-west-2', network: { vpcEndpoint: { enabled: 'true' } }, crossAccountRole: { externalId: 'cid-0123456789abcdef' } }) as never);
 
 describe('the CloudFormation custom resource', () => {
   it('Create: provisions, waits, and answers SUCCESS with the outputs as attributes', async () => {
@@ -121,10 +121,10 @@ describe('the CloudFormation custom resource', () => {
   });
 
   it('derives a stable provisioning ID from the stack, the logical ID and the properties, never the RequestId', () => {
-    const a = provisioningIdFor(STACK, 'Byoc', { projectName: 'demo', region: 'us-west-2' });
-    expect(provisioningIdFor(STACK, 'Byoc', { region: 'us-west-2', projectName: 'demo' })).toBe(a);
-    expect(provisioningIdFor(STACK, 'Byoc', { projectName: 'demo', region: 'eu-central-1' })).not.toBe(a);
-    expect(provisioningIdFor(STACK, 'Byoc', { projectName: 'demo', region: 'us-west-2', iamRole: { oidcIssuerUrl: 'https://x/y' } })).toBe(a);
+    const a = provisioningIdFor(STACK, 'Byoc', { projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } });
+    expect(provisioningIdFor(STACK, 'Byoc', { region: 'us-west-2', projectName: 'demo', crossAccountRole: { externalId: 'cid-0123456789abcdef' } })).toBe(a);
+    expect(provisioningIdFor(STACK, 'Byoc', { projectName: 'demo', region: 'eu-central-1', crossAccountRole: { externalId: 'cid-0123456789abcdef' } })).not.toBe(a);
+    expect(provisioningIdFor(STACK, 'Byoc', { projectName: 'demo', region: 'us-west-2', iamRole: { oidcIssuerUrl: 'https://x/y' }, crossAccountRole: { externalId: 'cid-0123456789abcdef' } })).toBe(a);
     expect(a).toMatch(/^cfn-[0-9a-f]{24}$/);
   });
 

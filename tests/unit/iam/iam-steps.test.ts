@@ -3,6 +3,7 @@ import {
   CreateRoleCommand,
   DeleteConflictException,
   DeleteRoleCommand,
+  DeleteRolePolicyCommand,
   EntityAlreadyExistsException,
   GetPolicyCommand,
   GetRoleCommand,
@@ -13,6 +14,7 @@ import {
   ListRolePoliciesCommand,
   NoSuchEntityException,
   PutRolePolicyCommand,
+  RemoveRoleFromInstanceProfileCommand,
   TagRoleCommand,
   UpdateAssumeRolePolicyCommand,
 } from '@aws-sdk/client-iam';
@@ -28,7 +30,9 @@ import {
 import { INLINE_POLICIES, ROLE_INLINE_POLICY_QUOTA, putInlinePolicies, type InlinePolicy } from '../../../shared/iam/inline-policies';
 import { attachManagedPolicies, managedPolicyArns } from '../../../shared/iam/managed-policies';
 import { updateRoleOidc } from '../../../shared/iam/oidc';
+import { createCrossAccountRole, deleteCrossAccountRole } from '../../../shared/iam/cross-account-role';
 import { createEksRole, deleteEksRole } from '../../../shared/iam/role';
+import { createStorageRole, deleteStorageRole } from '../../../shared/iam/storage-role';
 import { policyJson, trustPolicyFor } from '../../../shared/iam/trust-policy';
 import { testConfig } from '../../helpers/config';
 
@@ -38,7 +42,7 @@ afterEach(() => mock.reset());
 
 const meta = { $metadata: { httpStatusCode: 404 } };
 const noSuchRole = (name: string) => new NoSuchEntityException({ message: `Role ${name} not found`, ...meta });
-const config = testConfig({}, 'p-unit');
+const config = testConfig({ crossAccountRole: { externalId: 'cid-0123456789abcdef' } }, 'p-unit');
 const ourTags = [{ Key: TAG_PROVISIONING_ID, Value: 'p-unit' }];
 const roleArn = `arn:aws:iam::123456789012:role/${config.iamRole.name}`;
 
@@ -123,15 +127,15 @@ describe('the inline policy quota (R3)', () => {
 });
 
 describe('CreateEksRole', () => {
-  it('R1: creates the role with the guide trust policy, the config\'s path and boundary, and our tags', async () => {
+  it('R1, R4: creates the role at path / with the guide trust policy, the config\'s boundary, and our tags', async () => {
     mock.on(GetRoleCommand).rejects(noSuchRole(config.iamRole.name));
     mock.on(CreateRoleCommand).resolves({ Role: { RoleName: config.iamRole.name, Arn: roleArn, Path: '/', RoleId: 'x', CreateDate: new Date() } });
-    const withBoundary = { ...config, iamRole: { ...config.iamRole, path: '/byoc/', permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/boundary' } };
+    const withBoundary = { ...config, iamRole: { ...config.iamRole, permissionsBoundaryArn: 'arn:aws:iam::123456789012:policy/boundary' } };
     const out = await createEksRole(withBoundary, { iam });
     expect(out).toEqual({ roleName: config.iamRole.name, roleArn, adopted: false });
     const input = mock.commandCalls(CreateRoleCommand)[0].args[0].input;
     expect(JSON.parse(input.AssumeRolePolicyDocument ?? '')).toEqual(trustPolicyFor(config));
-    expect(input.Path).toBe('/byoc/');
+    expect(input.Path).toBe('/');
     expect(input.PermissionsBoundary).toBe('arn:aws:iam::123456789012:policy/boundary');
     expect(input.MaxSessionDuration).toBeUndefined();
     expect(input.Tags).toEqual(expect.arrayContaining([{ Key: TAG_PROVISIONING_ID, Value: 'p-unit' }, { Key: TAG_RESOURCE, Value: 'eks-role' }, { Key: 'Vendor', Value: 'zilliz-byoc' }]));
@@ -183,5 +187,84 @@ describe('UpdateRoleOidc input', () => {
   it('names roleName and provisioningId when they are unusable', async () => {
     const error = await updateRoleOidc({ provisioningId: '', region: 'us-west-2', roleName: 'a/b', oidcIssuerUrl: 'https://oidc.example.com/id/1' }, { iam }).catch((e: unknown) => e);
     expect((error as InvalidInputError).problems.map((p) => p.field)).toEqual(['provisioningId', 'roleName']);
+  });
+});
+
+describe('the storage and cross-account roles share the EKS role\'s code (S2, X1)', () => {
+  const x1Config = testConfig({ crossAccountRole: { externalId: 'cid-0123456789abcdef' } }, 'p-unit');
+
+  it('X1: CreateCrossAccountRole checks the policy size before any IAM call', async () => {
+    const huge = { ...x1Config, iamRole: { ...x1Config.iamRole, name: `zilliz-byoc-${'x'.repeat(5_000)}` } };
+    const error = await createCrossAccountRole(huge, { iam }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).problems.map((p) => p.field)).toEqual(['iamRole.name']);
+    expect(mock.calls()).toHaveLength(0);
+  });
+
+  it('S2: CreateStorageRole creates the role at path / with its tags, then puts its inline policy', async () => {
+    mock.on(GetRoleCommand).rejects(noSuchRole(x1Config.storageRole.name));
+    mock.on(CreateRoleCommand).resolves({ Role: { RoleName: x1Config.storageRole.name, Arn: 'arn:aws:iam::123456789012:role/s', Path: '/', RoleId: 'x', CreateDate: new Date() } });
+    mock.on(PutRolePolicyCommand).resolves({});
+    await expect(createStorageRole(x1Config, { iam })).resolves.toEqual({ roleName: 'zilliz-byoc-demo-storage-role', roleArn: 'arn:aws:iam::123456789012:role/s', adopted: false });
+    const input = mock.commandCalls(CreateRoleCommand)[0].args[0].input;
+    expect(input.Path).toBe('/');
+    expect(input.Tags).toEqual(expect.arrayContaining([{ Key: TAG_PROVISIONING_ID, Value: 'p-unit' }, { Key: TAG_RESOURCE, Value: 'storage-role' }]));
+    expect(mock.commandCalls(PutRolePolicyCommand).map((c) => c.args[0].input.PolicyName)).toEqual(['zilliz-byoc-storage-policy']);
+  });
+
+  it('a role that vanished between the look-up and DeleteRole is reported notFound, not deleted', async () => {
+    mock.on(GetRoleCommand).resolves({ Role: { RoleName: 'r', Arn: roleArn, Path: '/', RoleId: 'x', CreateDate: new Date(), Tags: ourTags } });
+    mock.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    mock.on(ListRolePoliciesCommand).resolves({ PolicyNames: [] });
+    mock.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
+    mock.on(DeleteRoleCommand).rejects(noSuchRole('r'));
+    await expect(deleteEksRole({ provisioningId: 'p-unit', region: 'us-west-2' }, { roleName: 'r' }, { iam })).resolves.toEqual({ deleted: [], notFound: ['r'], leftForeign: [] });
+  });
+
+  it('the storage and cross-account deletes never take a role out of an instance profile (only the EKS role\'s does)', async () => {
+    mock.on(GetRoleCommand).resolves({ Role: { RoleName: 'r', Arn: roleArn, Path: '/', RoleId: 'x', CreateDate: new Date(), Tags: ourTags } });
+    mock.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
+    mock.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['zilliz-byoc-storage-policy'] });
+    mock.on(DeleteRolePolicyCommand).resolves({});
+    mock.on(DeleteRoleCommand).resolves({});
+    await expect(deleteStorageRole(x1Config, { roleName: 'r' }, { iam })).resolves.toEqual({ deleted: ['r', x1Config.storageRole.name], notFound: [], leftForeign: [] });
+    await expect(deleteCrossAccountRole({ provisioningId: 'p-unit', region: 'us-west-2' }, { roleName: 'r' }, { iam })).resolves.toEqual({ deleted: ['r'], notFound: [], leftForeign: [] });
+    expect(mock.commandCalls(ListInstanceProfilesForRoleCommand)).toHaveLength(0);
+    expect(mock.commandCalls(RemoveRoleFromInstanceProfileCommand)).toHaveLength(0);
+  });
+});
+
+describe('a real OIDC issuer set later survives a re-run (R1, S2)', () => {
+  const ISSUER = 'oidc.eks.us-west-2.amazonaws.com/id/SETLATER';
+  const ourRoleWith = (trust: unknown) => ({
+    Role: { RoleName: config.iamRole.name, Arn: roleArn, Path: '/', RoleId: 'x', CreateDate: new Date(), AssumeRolePolicyDocument: encodeURIComponent(policyJson(trust)), Tags: ourTags },
+  });
+
+  it('R1: CreateEksRole with no issuer in the config keeps the issuer found in the role: no trust policy update', async () => {
+    const withIssuer = { ...config, iamRole: { ...config.iamRole, oidcIssuer: ISSUER } };
+    mock.on(GetRoleCommand).resolves(ourRoleWith(trustPolicyFor(withIssuer)));
+    mock.on(TagRoleCommand).resolves({});
+    await expect(createEksRole(config, { iam })).resolves.toMatchObject({ adopted: true });
+    expect(mock.commandCalls(UpdateAssumeRolePolicyCommand)).toHaveLength(0);
+  });
+
+  it('R1: a config with an issuer still sets that issuer over the one found', async () => {
+    const next = { ...config, iamRole: { ...config.iamRole, oidcIssuer: 'oidc.eks.us-west-2.amazonaws.com/id/NEXT' } };
+    mock.on(GetRoleCommand).resolves(ourRoleWith(trustPolicyFor({ ...config, iamRole: { ...config.iamRole, oidcIssuer: ISSUER } })));
+    mock.on(TagRoleCommand).resolves({});
+    mock.on(UpdateAssumeRolePolicyCommand).resolves({});
+    await createEksRole(next, { iam });
+    expect(JSON.parse(mock.commandCalls(UpdateAssumeRolePolicyCommand)[0].args[0].input.PolicyDocument ?? '')).toEqual(trustPolicyFor(next));
+  });
+});
+
+describe('UpdateRoleOidc input with the storage role (S2)', () => {
+  it('names storageRoleName when it is unusable or names the EKS role, and calls IAM not at all', async () => {
+    const base = { provisioningId: 'p-unit', region: 'us-west-2', roleName: 'zilliz-byoc-demo-eks-role', oidcIssuerUrl: 'https://oidc.example.com/id/1' };
+    for (const storageRoleName of ['a/b', 'zilliz-byoc-demo-eks-role']) {
+      const error = await updateRoleOidc({ ...base, storageRoleName }, { iam }).catch((e: unknown) => e);
+      expect((error as InvalidInputError).problems.map((p) => p.field)).toEqual(['storageRoleName']);
+    }
+    expect(mock.calls()).toHaveLength(0);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InvalidInputError } from '../../../shared/errors';
-import { OIDC_PLACEHOLDER, isOidcStatement, oidcIssuerFromUrl, parsePolicyDocument, trustPolicy, trustPolicyFor } from '../../../shared/iam/trust-policy';
+import { OIDC_PLACEHOLDER, isOidcStatement, oidcIssuerFromUrl, oidcIssuerIn, parsePolicyDocument, trustPolicy, trustPolicyFor } from '../../../shared/iam/trust-policy';
 import type { PolicyDocument } from '../../../shared/iam/types';
 import { testConfig } from '../../helpers/config';
 
@@ -39,13 +39,41 @@ describe('the EKS role trust policy (R1)', () => {
   });
 
   it('uses the config\'s partition, account and issuer', () => {
-    const config = testConfig({ iamRole: { oidcIssuerUrl: `https://${ISSUER}` } });
+    const config = testConfig({ crossAccountRole: { externalId: 'cid-0123456789abcdef' }, iamRole: { oidcIssuerUrl: `https://${ISSUER}` } });
     const policy = trustPolicyFor({ ...config, partition: 'aws-cn', accountId: '210987654321' });
     expect(policy.Statement[5].Principal?.Federated).toBe(`arn:aws-cn:iam::210987654321:oidc-provider/${ISSUER}`);
     expect(policy.Statement[5].Condition?.StringEquals).toEqual({
       [`${ISSUER}:sub`]: 'system:serviceaccount:kube-system:cluster-autoscaler',
       [`${ISSUER}:aud`]: 'sts.amazonaws.com',
     });
+  });
+});
+
+describe('an OIDC issuer set later is kept (R1)', () => {
+  const placeholder = trustPolicy({ partition: 'aws', accountId: '123456789012' });
+  const setLater = trustPolicy({ partition: 'aws', accountId: '123456789012', oidcIssuer: ISSUER });
+  const config = testConfig({ crossAccountRole: { externalId: 'cid-0123456789abcdef' } });
+
+  it('R1: finds the real issuer in a trust policy, and none where there is only the placeholder or no web-identity statement', () => {
+    expect(oidcIssuerIn(setLater)).toBe(ISSUER);
+    expect(oidcIssuerIn(placeholder)).toBeUndefined();
+    expect(oidcIssuerIn(undefined)).toBeUndefined();
+    expect(oidcIssuerIn({ Version: '2012-10-17', Statement: placeholder.Statement.slice(0, 3) })).toBeUndefined();
+  });
+
+  it('R1: ignores a federated principal that is not a usable issuer', () => {
+    const odd = { Version: '2012-10-17', Statement: [{ Effect: 'Allow' as const, Principal: { Federated: 'arn:aws:iam::123456789012:oidc-provider/no-path' }, Action: 'sts:AssumeRoleWithWebIdentity' }] };
+    expect(oidcIssuerIn(odd)).toBeUndefined();
+  });
+
+  it('R1: with no issuer in the config, the expected trust policy keeps the one found in the role; a config issuer wins', () => {
+    expect(trustPolicyFor(config, setLater)).toEqual(setLater);
+    expect(trustPolicyFor(config, placeholder)).toEqual(placeholder);
+    expect(trustPolicyFor(config)).toEqual(placeholder);
+    const other = 'oidc.eks.us-west-2.amazonaws.com/id/OTHER';
+    expect(trustPolicyFor({ ...config, iamRole: { ...config.iamRole, oidcIssuer: other } }, setLater)).toEqual(
+      trustPolicy({ partition: 'aws', accountId: '123456789012', oidcIssuer: other }),
+    );
   });
 });
 

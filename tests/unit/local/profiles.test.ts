@@ -96,6 +96,17 @@ describe('throttling buckets', () => {
     expect(throttler.take('route53', 'GetHostedZone')).toBe('route53:account');
   });
 
+  it('meters S3 (S1) on one read and one write bucket for the account, HeadBucket being a read, at S3\'s documented rates by default', () => {
+    clock.t = 0;
+    expect(resolveProfile('realistic').throttling).toMatchObject({ s3: { perOperation: false, read: { capacity: 5500 }, write: { capacity: 3500 } } });
+    const profile = resolveProfile('realistic', { throttling: { s3: { read: { capacity: 2, refillPerSecond: 1 } } } });
+    const throttler = new Throttler(profile, clock.now);
+    expect(throttler.take('s3', 'HeadBucket')).toBeUndefined();
+    expect(throttler.take('s3', 'GetBucketTagging')).toBeUndefined();
+    expect(throttler.take('s3', 'ListBuckets')).toBe('s3:read');
+    expect(throttler.take('s3', 'PutBucketTagging')).toBeUndefined(); // writes have their own bucket
+  });
+
   it('never throttles a service without buckets, nor any service when throttling is off', () => {
     const off = new Throttler(resolveProfile('realistic', { throttling: false }), clock.now);
     const sts = new Throttler(resolveProfile('realistic'), clock.now);
