@@ -32,6 +32,22 @@ describe.each(definitions)('the state machine $file', ({ file, text, json }) => 
     }
   });
 
+  it('gives every Task a TimeoutSeconds above its Lambda timeout, so a hung call ends (and is retried) instead of waiting a year', () => {
+    const functions = loadServerlessConfig().functions as Record<string, { timeout?: number }>;
+    for (const [name, state] of tasks as [string, { Resource: string; TimeoutSeconds?: number }][]) {
+      const fn = /\$\{(\w+)FunctionArn\}/.exec(state.Resource)?.[1];
+      const lambdaTimeout = (fn && functions[fn]?.timeout) || 60;
+      expect({ name, timeout: state.TimeoutSeconds !== undefined && state.TimeoutSeconds > lambdaTimeout }).toEqual({ name, timeout: true });
+    }
+  });
+
+  it('retries Lambda throttling long enough for an account with a low concurrency limit (minutes, not seconds)', () => {
+    for (const [name, state] of tasks as [string, { Retry?: { ErrorEquals: string[]; MaxAttempts?: number; IntervalSeconds?: number; MaxDelaySeconds?: number }[] }][]) {
+      const rule = (state.Retry ?? []).find((r) => r.ErrorEquals.includes('Lambda.TooManyRequestsException'));
+      expect({ name, attempts: rule?.MaxAttempts }).toEqual({ name, attempts: 12 });
+    }
+  });
+
   it('never retries a terminal error', () => {
     for (const [name, state] of tasks) {
       const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
