@@ -2,29 +2,32 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ApiError, startProvisioning, startTeardown } from '../shared/api/provisionings';
+import { updateProvisioningOidc } from '../shared/api/oidc';
 import { ec2Client, iamClient, route53Client } from '../shared/aws/clients';
 import { InvalidInputError } from '../shared/errors';
-import { updateRoleOidc } from '../shared/iam/oidc';
 import { checkExistingVpc } from '../shared/network/verify';
+import { executionsOf } from '../shared/registry/record';
+import { getRecord } from '../shared/registry/store';
 import { parseRequest } from '../shared/request';
 import type { RequirementCheck } from '../shared/requirements';
 import type { ProvisioningOutputs } from '../shared/state';
 import { readableError, summarizeHistory } from '../shared/status';
-import { teardownInputFor } from '../shared/teardown-request';
-import type { WorkflowName } from './engine';
-import { ExecutionStore, executionArn, stateMachineArn, type ExecutionRecord } from './executions';
+import type { LocalExecution } from './engine';
+import { ExecutionStore, executionArn, LOCAL_REGION, stateMachineArn, type ExecutionRecord } from './executions';
 import { MotoMissingError } from './moto';
 import { ProgressPrinter } from './progress';
 import { parseFaultSpec } from './realism/fault-spec';
 import { resolveProfile } from './realism/profiles';
-import { ProvisioningIndex } from './provisionings';
+import { ProvisioningIndex, type ProvisioningView } from './provisionings';
 import { startLocalStack, type LocalStack } from './stack';
 
 const USAGE = `byoc - provision a customer's AWS account for BYOC (VPC + EKS IAM role), on the local stack
 
 Usage:
   byoc provision [--request FILE] [--id ID] [--keep] [--profile NAME] [--faults SPEC] [--seed N] [--verbose]
-  byoc teardown ID [--region REGION] [--keep] [--profile NAME] [--faults SPEC] [--seed N] [--verbose]
+  byoc teardown ID [--region REGION] [--force] [--keep] [--profile NAME] [--faults SPEC] [--seed N] [--verbose]
   byoc status ID [--json]
   byoc update-oidc ID --issuer URL
   byoc check-vpc VPC_ID --region REGION [--json]
@@ -47,7 +50,7 @@ Options:
 
 Environment:
   AWS_ENDPOINT_URL  use this AWS endpoint (LocalStack, a moto you started) instead of starting moto
-  BYOC_STATE_DIR    where executions are recorded (default ./.byoc)
+  BYOC_STATE_DIR    where executions and the views of the registry are kept (default ./.byoc)
 `;
 
 /** A CLI usage or input error: printed without a stack trace, exit code 2. */
@@ -157,11 +160,46 @@ function verifiedRequirements(record: ExecutionRecord): RequirementCheck[] {
   return output?.verification?.checks ?? [];
 }
 
-async function runWorkflow(stack: LocalStack, workflow: WorkflowName, name: string, input: unknown, io: Io): Promise<ExecutionRecord> {
-  const printer = new ProgressPrinter(io.out);
-  const execution = stack.engine.start(workflow, name, input);
+/** Follow an execution running on this stack's engine with live progress, to its end. */
+async function follow(execution: LocalExecution, io: Io): Promise<ExecutionRecord> {
+  const first = execution.history[0]?.timestamp;
+  const printer = new ProgressPrinter(io.out, first ? new Date(first).getTime() : Date.now());
+  // What happened before we looked, then the rest as it comes (same tick: nothing is missed or printed twice).
+  printer.print([...execution.history]);
   execution.onEvents((events) => printer.print(events));
   return execution.done;
+}
+
+/** Where the registry of this stack lives (kept in the view, so a later command finds it). */
+const registryOf = (stack: LocalStack) => ({ awsEndpoint: stack.awsEndpoint, embedded: Boolean(stack.moto), registryTable: stack.registryTable });
+
+/** Rewrite the CLI's view of a provisioning from its registry record (the registry is the truth; the view a copy). */
+async function rememberFromRegistry(stack: LocalStack, provisioningId: string, extra: { region?: string } = {}): Promise<ProvisioningView> {
+  const index = new ProvisioningIndex(stateDirOf());
+  const record = await getRecord(provisioningId, stack.serviceDeps().registry);
+  const where = registryOf(stack);
+  // An embedded moto kept up (--keep) and reached from another command is still the embedded one.
+  const before = index.get(provisioningId);
+  if (before?.embedded && before.awsEndpoint === where.awsEndpoint) where.embedded = true;
+  return index.put({ provisioningId, record, ...where, ...extra });
+}
+
+/** True when an AWS endpoint still answers (any HTTP answer counts). */
+const answers = (endpoint: string): Promise<boolean> => fetch(endpoint).then(
+  () => true,
+  () => false,
+);
+
+/**
+ * Point the SDK at the endpoint whose registry holds the provisioning (unless AWS_ENDPOINT_URL says where): false
+ * when that endpoint is gone (an embedded moto ends with the command that started it, unless --keep).
+ */
+async function attachToRegistryOf(view: ProvisioningView | undefined): Promise<boolean> {
+  if (process.env.AWS_ENDPOINT_URL) return true;
+  if (!view) return true; // nothing known: a new embedded moto
+  if (!(await answers(view.awsEndpoint))) return false;
+  process.env.AWS_ENDPOINT_URL = view.awsEndpoint;
+  return true;
 }
 
 /** Keep the stack up until Ctrl-C, printing how to look at it. */
@@ -171,6 +209,8 @@ async function holdOpen(stack: LocalStack, io: Io, provisioningId: string, regio
   io.out('Inspect it from another shell, e.g.:');
   io.out(`  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${stack.awsEndpoint} --region ${region} \\`);
   io.out(`    ec2 describe-vpcs --filters Name=tag:byoc:provisioning-id,Values=${provisioningId}`);
+  io.out(`  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${stack.awsEndpoint} --region us-east-1 \\`);
+  io.out(`    dynamodb get-item --table-name ${stack.registryTable} --key '{"provisioningId":{"S":"${provisioningId}"}}'`);
   if (stack.sfnEndpoint) {
     io.out('The local Step Functions API answers too, e.g.:');
     io.out(`  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url ${stack.sfnEndpoint} --region us-east-1 \\`);
@@ -184,6 +224,14 @@ async function holdOpen(stack: LocalStack, io: Io, provisioningId: string, regio
   });
 }
 
+/** Print the flat outputs and the console block of a provisioning that succeeded (C1). */
+function printProvisioned(outputs: ProvisioningOutputs, io: Io): void {
+  // The grouped forms follow as the console block: print the flat fields here, each once.
+  const { console: _console, vendorApi: _vendorApi, ...flat } = outputs;
+  printOutputs(flat, io);
+  printConsoleBlock(outputs, io);
+}
+
 async function provision(args: string[], io: Io): Promise<number> {
   const { values } = parseArgs({ args, options: { request: { type: 'string' }, id: { type: 'string' }, keep: { type: 'boolean' }, verbose: { type: 'boolean' }, ...REALISM_OPTIONS }, allowPositionals: false });
   const requestFile = resolve(values.request ?? 'examples/request.json');
@@ -193,56 +241,47 @@ async function provision(args: string[], io: Io): Promise<number> {
   // Validate before starting anything: a bad request changes nothing and costs no moto start-up.
   const parsed = parseRequest(request);
 
-  // With --keep, also serve the local Step Functions API, so the AWS CLI can read (and start) executions.
-  const stack = await startLocalStack({ ...realismOf(values), sfnServer: Boolean(values.keep) });
+  // The provisioning service runs here as it does behind the API: the registry on the endpoint, the local Step
+  // Functions API in front of the engine; the lifecycle rules are the same.
+  const stack = await startLocalStack({ ...realismOf(values), sfnServer: true });
   try {
-    const index = new ProvisioningIndex(stateDirOf());
-    const entry = index.get(provisioningId) ?? {
-      provisioningId,
-      region: parsed.region,
-      awsEndpoint: stack.awsEndpoint,
-      embedded: Boolean(stack.moto),
-      executions: [],
-      teardowns: [],
-    };
-    // The execution name is the provisioning ID; a re-run of the same ID gets a numbered name, same provisioning.
-    const name = entry.executions.length === 0 ? provisioningId : `${provisioningId}.${entry.executions.length + 1}`;
-    // The latest request decides what a teardown removes (its names, its target), never the first one seen.
-    const teardownInput = teardownInputFor(provisioningId, parsed);
-    Object.assign(entry, {
-      region: parsed.region,
-      targetAccount: parsed.targetAccount,
-      iamRoleName: teardownInput.iamRoleName as string,
-      teardownInput,
-      awsEndpoint: stack.awsEndpoint,
-      embedded: Boolean(stack.moto),
-    });
-    entry.executions.push(name);
-    index.put(entry);
-
     io.out(`Provisioning ${provisioningId} in ${parsed.region} (request: ${requestFile})`);
     io.out(`AWS endpoint: ${stack.awsEndpoint}${stack.moto ? ' (embedded moto)' : ''}`);
     describeStack(stack, io);
-    const started = Date.now();
-    const record = await runWorkflow(stack, 'byoc-provision', name, request, io);
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    let started;
+    try {
+      started = await startProvisioning(request, stack.serviceDeps());
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      await rememberFromRegistry(stack, provisioningId);
+      io.err(`Provisioning ${provisioningId} refused (${error.code}): ${error.message}`);
+      return 2;
+    }
+    const running = stack.engine.runningExecutions.get(started.executionArn);
+    if (!running) {
+      // The same request as a provisioning this registry has (lifecycle rule "start"): nothing new runs.
+      const view = await rememberFromRegistry(stack, provisioningId);
+      io.out(`Provisioning ${provisioningId} is already ${started.status} (execution ${started.executionArn}); nothing new was started.`);
+      if (view.record?.status === 'SUCCEEDED' && view.record.outputs) printProvisioned(view.record.outputs, io);
+      return view.record?.status === 'SUCCEEDED' || view.record?.status === 'PROVISIONING' ? 0 : 1;
+    }
+    const t0 = Date.now();
+    const execution = await follow(running, io);
+    const seconds = ((Date.now() - t0) / 1000).toFixed(1);
+    const view = await rememberFromRegistry(stack, provisioningId);
+    const registryStatus = view.record?.status ?? execution.status;
     reportRealism(stack, io);
     let code = 0;
-    if (record.status === 'SUCCEEDED') {
+    if (execution.status === 'SUCCEEDED') {
       io.out('');
-      const checks = verifiedRequirements(record);
+      const checks = verifiedRequirements(execution);
       if (checks.length > 0) io.out(`Verified against what AWS reports: ${checks.map((c) => `${CHECK_MARK[c.status]} ${c.id}`).join('  ')}`);
-      const outputs = JSON.parse(record.output ?? 'null') as ProvisioningOutputs;
-      index.put({ ...entry, teardownInput: teardownInputFor(provisioningId, parsed, outputs) });
       io.out(`Provisioned ${provisioningId} in ${seconds} s. Outputs:`);
-      // The grouped forms follow as the console block: print the flat fields here, each once.
-      const { console: _console, vendorApi: _vendorApi, ...flat } = outputs;
-      printOutputs(flat, io);
-      printConsoleBlock(outputs, io);
+      printProvisioned(view.record?.outputs ?? (JSON.parse(execution.output ?? 'null') as ProvisioningOutputs), io);
     } else {
-      const err = readableError(record.error, record.cause);
+      const err = readableError(execution.error, execution.cause);
       io.err('');
-      io.err(`Provisioning ${provisioningId} ${record.status} after ${seconds} s: ${err.name}${err.step ? ` in ${err.step}` : ''}: ${err.message}`);
+      io.err(`Provisioning ${provisioningId} ${registryStatus} after ${seconds} s: ${err.name}${err.step ? ` in ${err.step}` : ''}: ${err.message}`);
       code = 1;
     }
     if (values.keep) await holdOpen(stack, io, provisioningId, parsed.region);
@@ -252,39 +291,62 @@ async function provision(args: string[], io: Io): Promise<number> {
   }
 }
 
+/** What each undo step reports (`deleted`: it deleted that now; `notFound`: it was not there), collected. */
+function teardownReport(output: { deleted?: Record<string, { deleted?: unknown; notFound?: unknown }> } | null): { deleted: string[]; notFound: string[] } {
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const steps = Object.values(output?.deleted ?? {});
+  return { deleted: steps.flatMap((s) => strings(s?.deleted)), notFound: [...new Set(steps.flatMap((s) => strings(s?.notFound)))] };
+}
+
 async function teardown(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { region: { type: 'string' }, keep: { type: 'boolean' }, verbose: { type: 'boolean' }, ...REALISM_OPTIONS }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: { region: { type: 'string' }, keep: { type: 'boolean' }, verbose: { type: 'boolean' }, force: { type: 'boolean' }, ...REALISM_OPTIONS }, allowPositionals: true });
   const [provisioningId] = positionals;
   if (!provisioningId) throw new UsageError('teardown needs the provisioning ID: byoc teardown ID');
-  const index = new ProvisioningIndex(stateDirOf());
-  const entry = index.get(provisioningId);
-  const region = values.region ?? entry?.region;
-  if (!region) throw new UsageError(`no record of provisioning ${provisioningId} here: give its region with --region`);
-  if (entry?.embedded && !process.env.AWS_ENDPOINT_URL) {
-    // That moto lived only as long as the run that built the provisioning: check whether it is still up (--keep).
-    const alive = await fetch(`${entry.awsEndpoint}/moto-api/data.json`).then((r) => r.ok, () => false);
-    if (!alive) {
-      io.out(`Provisioning ${provisioningId} was built on an embedded moto (${entry.awsEndpoint}) that has stopped; nothing of it is left to remove.`);
+  const view = new ProvisioningIndex(stateDirOf()).get(provisioningId);
+  if (!view && !values.region) throw new UsageError(`no record of provisioning ${provisioningId} here: give its region with --region`);
+  if (!(await attachToRegistryOf(view))) {
+    io.out(`Provisioning ${provisioningId} was built on ${view!.embedded ? 'an embedded moto' : 'an endpoint'} (${view!.awsEndpoint}) that has stopped; nothing of it is left to remove.`);
+    return 0;
+  }
+  const stack = await startLocalStack({ ...realismOf(values), sfnServer: true });
+  try {
+    io.out(`Tearing down ${provisioningId} (AWS endpoint: ${stack.awsEndpoint})`);
+    describeStack(stack, io);
+    let executionArnStarted: string;
+    try {
+      executionArnStarted = (await startTeardown(provisioningId, stack.serviceDeps(), { whileTearingDown: 'refuse', force: Boolean(values.force) })).executionArn;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (error.statusCode !== 404) {
+        await rememberFromRegistry(stack, provisioningId);
+        io.err(`Teardown of ${provisioningId} refused (${error.code}): ${error.message}`);
+        return 2;
+      }
+      // The registry here never saw it (made elsewhere, or before the registry): remove what carries its tag.
+      const region = values.region ?? view?.region;
+      if (!region) throw new UsageError(`the registry at ${stack.awsEndpoint} has no provisioning ${provisioningId}: give its region with --region to remove what carries its tag`);
+      let n = 1;
+      while (stack.store.load(executionArn('byoc-teardown', `${provisioningId}--teardown-${n}`))) n++;
+      executionArnStarted = stack.engine.start('byoc-teardown', `${provisioningId}--teardown-${n}`, { provisioningId, region }).executionArn;
+    }
+    const running = stack.engine.runningExecutions.get(executionArnStarted);
+    if (!running) {
+      const again = await rememberFromRegistry(stack, provisioningId);
+      io.out(`Provisioning ${provisioningId} is already ${again.record?.status ?? 'torn down'} (teardown ${executionArnStarted}); nothing is left to remove.`);
       return 0;
     }
-    process.env.AWS_ENDPOINT_URL = entry.awsEndpoint;
-  }
-  const stack = await startLocalStack(realismOf(values));
-  try {
-    const n = (entry?.teardowns.length ?? 0) + 1;
-    const name = `${provisioningId}--teardown-${n}`;
-    if (entry) index.put({ ...entry, teardowns: [...entry.teardowns, name] });
-    io.out(`Tearing down ${provisioningId} in ${region} (AWS endpoint: ${stack.awsEndpoint})`);
-    describeStack(stack, io);
-    const input = entry?.teardownInput ?? { provisioningId, region, ...(entry?.iamRoleName ? { iamRoleName: entry.iamRoleName } : {}), ...(entry?.targetAccount ? { targetAccount: entry.targetAccount } : {}) };
-    const record = await runWorkflow(stack, 'byoc-teardown', name, { ...input, region }, io);
+    const record = await follow(running, io);
+    await rememberFromRegistry(stack, provisioningId, { region: values.region ?? view?.region });
     if (record.status === 'SUCCEEDED') {
-      const output = JSON.parse(record.output ?? 'null') as { deleted?: unknown; kept?: { type: string; id: string; detail?: string }[] } | null;
+      const output = JSON.parse(record.output ?? 'null') as { deleted?: Record<string, { deleted?: unknown; notFound?: unknown }>; kept?: { type: string; id: string; detail?: string }[] } | null;
+      const report = teardownReport(output);
       io.out('');
-      io.out(`Removed everything tagged byoc:provisioning-id=${provisioningId}${output?.kept?.length ? ', except what holds data' : ''}:`);
-      printOutputs(output?.deleted ?? output, io);
+      io.out(`Removed everything tagged byoc:provisioning-id=${provisioningId}${output?.kept?.length ? ', except what holds data' : ''}.`);
+      io.out(`Deleted now (${report.deleted.length}):${report.deleted.length ? '' : ' nothing'}`);
+      for (const d of report.deleted) io.out(`  - ${d}`);
+      if (report.notFound.length) io.out(`Not there (already gone, or never made): ${report.notFound.join(', ')}`);
       for (const k of output?.kept ?? []) io.out(`Kept ${k.type} ${k.id}: ${k.detail ?? 'kept on purpose'}. Empty it and run the teardown again to delete it, or keep it.`);
-      if (values.keep) await holdOpen(stack, io, provisioningId, region);
+      if (values.keep) await holdOpen(stack, io, provisioningId, view?.region ?? values.region ?? 'us-west-2');
       return 0;
     }
     const err = readableError(record.error, record.cause);
@@ -295,38 +357,62 @@ async function teardown(args: string[], io: Io): Promise<number> {
   }
 }
 
+/** Refresh a view from the registry when its endpoint still answers (a view is only a copy of the last read). */
+async function refreshed(view: ProvisioningView): Promise<ProvisioningView> {
+  const endpoint = process.env.AWS_ENDPOINT_URL || view.awsEndpoint;
+  if (!view.record || !(await answers(endpoint))) return view;
+  const dynamodb = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'testing', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing', sessionToken: process.env.AWS_SESSION_TOKEN },
+    maxAttempts: 1,
+  });
+  try {
+    const record = await getRecord(view.provisioningId, { dynamodb, tableName: view.registryTable });
+    return record ? new ProvisioningIndex(stateDirOf()).put({ ...view, record }) : view;
+  } catch {
+    return view; // not our registry any more (another moto on that port): keep the copy
+  } finally {
+    dynamodb.destroy();
+  }
+}
+
 async function status(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { json: { type: 'boolean' } }, allowPositionals: true });
   const [provisioningId] = positionals;
   if (!provisioningId) throw new UsageError('status needs the provisioning ID: byoc status ID');
   const store = new ExecutionStore(stateDirOf());
-  const entry = new ProvisioningIndex(stateDirOf()).get(provisioningId);
-  const names = entry?.executions ?? [provisioningId];
-  const record = store.load(executionArn('byoc-provision', names[names.length - 1]));
+  const found = new ProvisioningIndex(stateDirOf()).get(provisioningId);
+  const view = found ? await refreshed(found) : undefined;
+  const record = view?.record;
   if (!record) {
     io.err(`No provisioning ${provisioningId} is recorded in ${stateDirOf()}.`);
     return 1;
   }
-  const teardownName = entry?.teardowns[entry.teardowns.length - 1];
-  const teardownRecord = teardownName ? store.load(executionArn('byoc-teardown', teardownName)) : undefined;
-  const steps = summarizeHistory(record.history);
-  const error = record.status === 'SUCCEEDED' || record.status === 'RUNNING' ? undefined : readableError(record.error, record.cause);
+  const attempt = executionsOf(record, 'provision').at(-1);
+  const teardownEntry = executionsOf(record, 'teardown').at(-1);
+  // Per-step progress from the execution's history, while this machine still has it.
+  const execution = attempt ? store.load(executionArn('byoc-provision', attempt.name)) : undefined;
+  const steps = execution ? summarizeHistory(execution.history) : [];
+  const error = attempt?.error ? readableError(attempt.error.error, attempt.error.cause) : undefined;
   const summary = {
     provisioningId,
     status: record.status,
-    execution: record.name,
-    startedAt: record.startDate,
-    stoppedAt: record.stopDate,
+    execution: attempt?.name,
+    startedAt: attempt?.startedAt,
+    stoppedAt: attempt?.stoppedAt,
     steps,
-    outputs: record.output ? JSON.parse(record.output) : undefined,
+    outputs: record.outputs ?? undefined,
     error,
-    teardown: teardownRecord ? { execution: teardownRecord.name, status: teardownRecord.status, stoppedAt: teardownRecord.stopDate } : undefined,
+    teardown: teardownEntry ? { execution: teardownEntry.name, status: teardownEntry.status, stoppedAt: teardownEntry.stoppedAt } : undefined,
+    executions: record.executions.map((e) => ({ kind: e.kind, name: e.name, status: e.status, outcome: e.outcome, startedAt: e.startedAt, stoppedAt: e.stoppedAt })),
+    registry: { awsEndpoint: view.awsEndpoint, table: view.registryTable, readAt: view.viewedAt },
   };
   if (values.json) {
     io.out(JSON.stringify(summary, null, 2));
     return 0;
   }
-  io.out(`Provisioning ${provisioningId}: ${record.status} (execution ${record.name}, started ${record.startDate}${record.stopDate ? `, ended ${record.stopDate}` : ''})`);
+  io.out(`Provisioning ${provisioningId}: ${record.status}${attempt ? ` (execution ${attempt.name}, started ${attempt.startedAt}${attempt.stoppedAt ? `, ended ${attempt.stoppedAt}` : ''})` : ''}`);
   for (const s of steps) {
     const took = s.durationMs !== undefined ? `${(s.durationMs / 1000).toFixed(2)} s` : 'running';
     const extra = [s.attempts > 1 ? `${s.attempts} attempts` : '', s.lastError ? `last error ${s.lastError.name}: ${s.lastError.message}` : ''].filter(Boolean).join('; ');
@@ -338,16 +424,8 @@ async function status(args: string[], io: Io): Promise<number> {
   }
   if (error) io.out(`Error: ${error.name}${error.step ? ` in ${error.step}` : ''}: ${error.message}`);
   if (summary.teardown) io.out(`Teardown: ${summary.teardown.status} (execution ${summary.teardown.execution})`);
+  io.out(`(from the registry at ${view.awsEndpoint}, read ${view.viewedAt})`);
   return 0;
-}
-
-/** Needs an AWS that outlives this command: the endpoint the provisioning was built on, or AWS_ENDPOINT_URL. */
-async function attachToExistingStack(entry: { awsEndpoint: string; embedded: boolean } | undefined): Promise<boolean> {
-  if (process.env.AWS_ENDPOINT_URL) return true;
-  if (!entry?.embedded) return false;
-  const alive = await fetch(`${entry.awsEndpoint}/moto-api/data.json`).then((r) => r.ok, () => false);
-  if (alive) process.env.AWS_ENDPOINT_URL = entry.awsEndpoint;
-  return alive;
 }
 
 /** R1 later: put the EKS cluster's OIDC issuer into the role's trust policy. */
@@ -355,26 +433,24 @@ async function updateOidc(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: { issuer: { type: 'string' } }, allowPositionals: true });
   const [provisioningId] = positionals;
   if (!provisioningId || !values.issuer) throw new UsageError('update-oidc needs the provisioning ID and --issuer URL');
-  const entry = new ProvisioningIndex(stateDirOf()).get(provisioningId);
-  if (!entry) throw new UsageError(`no record of provisioning ${provisioningId} in ${stateDirOf()}`);
-  if (!(await attachToExistingStack(entry))) {
+  const view = new ProvisioningIndex(stateDirOf()).get(provisioningId);
+  if (!view) throw new UsageError(`no record of provisioning ${provisioningId} in ${stateDirOf()}`);
+  if (!(await attachToRegistryOf(view))) {
     io.err(`Provisioning ${provisioningId} was built on an embedded moto that has stopped; run provision with --keep, or set AWS_ENDPOINT_URL.`);
     return 1;
   }
-  const stack = await startLocalStack({});
+  const stack = await startLocalStack({ sfnServer: true });
   try {
-    const result = await updateRoleOidc(
-      {
-        provisioningId,
-        region: entry.region,
-        roleName: entry.iamRoleName ?? '',
-        // S2: the storage role trusts the same cluster; records written before S2 existed name none.
-        ...(typeof entry.teardownInput?.storageRoleName === 'string' ? { storageRoleName: entry.teardownInput.storageRoleName } : {}),
-        oidcIssuerUrl: values.issuer,
-        ...(entry.targetAccount ? { targetAccount: entry.targetAccount } : {}),
-      },
-      { iam: iamClient({ region: entry.region, roleArn: entry.targetAccount?.roleArn, externalId: entry.targetAccount?.externalId }) },
-    );
+    let result;
+    try {
+      // The same service as POST /provisionings/{id}/oidc: role names, region and account from the registry.
+      result = await updateProvisioningOidc(provisioningId, { oidcIssuerUrl: values.issuer }, { ...stack.serviceDeps(), iam: iamClient });
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      io.err(`byoc: ${error.message}`);
+      return 1;
+    }
+    await rememberFromRegistry(stack, provisioningId);
     io.out(`Set the OIDC issuer of ${result.roleArn}; its web-identity statements now trust:`);
     for (const st of result.trustPolicy.Statement.filter((x) => x.Principal?.Federated)) io.out(`  ${String(st.Principal!.Federated)}`);
     if (result.storageRole) io.out(`and of the storage role ${result.storageRole.roleArn} (S2).`);

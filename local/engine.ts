@@ -3,11 +3,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import { functionArnPlaceholder } from '../shared/constants';
+import { functionArnPlaceholder, REGISTRY_TABLE_PLACEHOLDER } from '../shared/constants';
 import { localFunctions, type LocalHandler } from './functions';
 import { HistoryBuilder } from './history';
 import { invokeLocal, localFunctionArn } from './lambda-runtime';
-import { ExecutionStore, executionArn, isValidExecutionName, stateMachineArn, type ExecutionRecord } from './executions';
+import { ExecutionStore, executionArn, isValidExecutionName, LOCAL_REGION, stateMachineArn, type ExecutionRecord } from './executions';
+import { localRegistryTable } from './registry';
+import { isServiceIntegration, serviceIntegrationHandler } from './service-integrations';
 
 type LocalHandlers = NonNullable<NonNullable<NonNullable<Parameters<StateMachine['run']>[1]>['overrides']>['taskResourceLocalHandlers']>;
 type JsonValue = Parameters<LocalHandlers[string]>[0];
@@ -42,12 +44,14 @@ export function placeholdersOf(aslText: string): string[] {
 }
 
 /**
- * Load an ASL file and substitute its Lambda placeholders with local ARNs, as CloudFormation's
- * DefinitionSubstitutions does on AWS with the real ones. The file itself is never changed.
+ * Load an ASL file and substitute its placeholders, as CloudFormation's DefinitionSubstitutions does on AWS with
+ * the real values: Lambda ARNs with local ones, the registry table's name with the local table's. The file itself
+ * is never changed.
  */
-export function loadDefinition(workflow: WorkflowName): StateMachineDefinition {
+export function loadDefinition(workflow: WorkflowName, options: { registryTable?: string } = {}): StateMachineDefinition {
   let text = readFileSync(join(STATEMACHINE_DIR, WORKFLOWS[workflow]), 'utf8');
   for (const name of placeholdersOf(text)) text = text.split(`\${${functionArnPlaceholder(name)}}`).join(localFunctionArn(name));
+  text = text.split(`\${${REGISTRY_TABLE_PLACEHOLDER}}`).join(options.registryTable ?? localRegistryTable());
   return JSON.parse(text) as StateMachineDefinition;
 }
 
@@ -60,6 +64,13 @@ export interface EngineOptions {
   timeScale?: number;
   /** The functions Task states call, by name (default: every step of the product). */
   functions?: Record<string, LocalHandler>;
+  /** The registry table the `dynamodb:updateItem` tasks write (default `REGISTRY_TABLE_NAME`, else the local table). */
+  registryTable?: string;
+  /**
+   * Handlers for SDK service-integration Tasks, by Resource (`arn:aws:states:::dynamodb:updateItem`), instead of the
+   * real call to the AWS endpoint (tests that run without moto).
+   */
+  serviceIntegrations?: Record<string, (parameters: unknown) => Promise<unknown>>;
 }
 
 export interface LocalExecution {
@@ -70,6 +81,8 @@ export interface LocalExecution {
   stop(error?: string, cause?: string): void;
   /** Called with each batch of history events as they are recorded (live progress). */
   onEvents(listener: (events: HistoryEvent[]) => void): void;
+  /** The history so far (a live array: read it and subscribe with `onEvents` in the same tick to miss nothing). */
+  readonly history: readonly HistoryEvent[];
 }
 
 /**
@@ -80,12 +93,16 @@ export class LocalEngine {
   readonly store: ExecutionStore;
   private readonly timeScale: number;
   private readonly functions: Record<string, LocalHandler>;
+  private readonly registryTable?: string;
+  private readonly serviceIntegrations: Record<string, (parameters: unknown) => Promise<unknown>>;
   private readonly running = new Map<string, LocalExecution>();
 
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.timeScale = options.timeScale ?? 1;
     this.functions = options.functions ?? localFunctions;
+    this.registryTable = options.registryTable;
+    this.serviceIntegrations = options.serviceIntegrations ?? {};
   }
 
   /** Executions still running in this process, by ARN. */
@@ -104,7 +121,7 @@ export class LocalEngine {
     }
     if (!(workflow in WORKFLOWS)) throw new Error(`Unknown workflow ${String(workflow)}`);
     const arn = executionArn(workflow, name);
-    const definition = loadDefinition(workflow);
+    const definition = loadDefinition(workflow, { registryTable: this.registryTable });
     const states = allStates(definition);
     const byArn = new Map(Object.keys(this.functions).map((fn) => [localFunctionArn(fn), fn]));
 
@@ -113,7 +130,11 @@ export class LocalEngine {
     const retryIntervalOverrides: Record<string, number[]> = {};
     const attempts = new Map<string, number[]>();
     for (const [stateName, state] of states) {
-      if (state.Type === 'Task' && state.Resource) {
+      if (state.Type === 'Task' && state.Resource && isServiceIntegration(state.Resource)) {
+        // An SDK service integration (the registry's `dynamodb:updateItem`): Step Functions itself calls the service.
+        const handler = this.serviceIntegrations[state.Resource] ?? serviceIntegrationHandler(stateName, state.Resource, LOCAL_REGION);
+        taskResourceLocalHandlers[stateName] = handler as (input: JsonValue) => Promise<JsonValue>;
+      } else if (state.Type === 'Task' && state.Resource) {
         const fn = byArn.get(state.Resource);
         if (!fn) throw new Error(`State ${stateName} calls ${state.Resource}, which has no local function`);
         const handler = this.functions[fn];
@@ -163,6 +184,13 @@ export class LocalEngine {
       context: {
         Execution: { Id: arn, Name: name, Input: JSON.parse(inputText), StartTime: startDate.toISOString(), RoleArn: `arn:aws:iam::123456789012:role/byoc-local` },
         StateMachine: { Id: stateMachineArn(workflow), Name: workflow },
+        // `$$.State.EnteredTime`: the library's context is fixed for the whole run, so this is read when a state
+        // evaluates its Parameters, within milliseconds of entering it (the registry's timestamps use it).
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
       },
     });
     let stopped: { error?: string; cause?: string } | undefined;
@@ -218,6 +246,7 @@ export class LocalEngine {
         run.abort();
       },
       onEvents: (listener) => listeners.push(listener),
+      history: history.events,
     };
     this.running.set(arn, execution);
     return execution;

@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { handler as AttachManagedPolicies } from '../functions/steps/attach-managed-policies';
+import { handler as CheckInUse } from '../functions/steps/check-in-use';
 import { handler as CheckNatGateway } from '../functions/steps/check-nat-gateway';
 import { handler as CheckPrivateDnsChange } from '../functions/steps/check-private-dns-change';
 import { handler as CheckVpcEndpoint } from '../functions/steps/check-vpc-endpoint';
@@ -46,6 +47,7 @@ export type LocalHandler = (event: never, context: Context) => Promise<unknown>;
  */
 export const localFunctions: Record<string, LocalHandler> = {
   AttachManagedPolicies,
+  CheckInUse,
   CheckNatGateway,
   CheckPrivateDnsChange,
   CheckVpcEndpoint,

@@ -1,5 +1,7 @@
 import type { HistoryEvent, HistoryEventType } from '@aws-sdk/client-sfn';
 import type { StateMachine } from 'aws-local-stepfunctions';
+import { LOCAL_REGION } from './executions';
+import { integrationOf, isServiceIntegration } from './service-integrations';
 
 /** One event of the local engine's stream (the library does not export the type). */
 export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
@@ -7,7 +9,9 @@ export type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends Asyn
 /**
  * Turns the local engine's event stream into the execution history AWS Step Functions would record
  * (`TaskStateEntered`, `LambdaFunctionScheduled`, `LambdaFunctionFailed`, `ExecutionFailed`, ...), so that
- * status and progress code reads local and real executions the same way.
+ * status and progress code reads local and real executions the same way. A Task that calls a Lambda records
+ * `LambdaFunction*` events; a Task that is an SDK service integration (`arn:aws:states:::dynamodb:updateItem`)
+ * records `TaskScheduled`, `TaskStarted`, `TaskSucceeded` / `TaskFailed` / `TaskTimedOut`, as AWS does.
  *
  * What AWS emits and the local engine does not (e.g. `ParallelStateStarted`) is synthesised; what the local
  * engine emits and AWS does not (branch events) is dropped.
@@ -33,9 +37,22 @@ export class HistoryBuilder {
     return event;
   }
 
+  /** The service integration a Task state calls (`{resourceType: 'dynamodb', resource: 'updateItem'}`), or undefined for a Lambda. */
+  private integration(stateName: string): { resourceType: string; resource: string } | undefined {
+    const resource = this.resourceOf(stateName);
+    return resource && isServiceIntegration(resource) ? integrationOf(resource) : undefined;
+  }
+
   private lambdaScheduled(stateName: string, input: unknown, timestamp: number): void {
     const resource = this.resourceOf(stateName) ?? stateName;
     this.failedTasks.delete(stateName);
+    const integration = this.integration(stateName);
+    if (integration) {
+      // AWS records the effective Parameters; the engine's events carry the state's input, which is recorded instead.
+      this.push('TaskScheduled', timestamp, { taskScheduledEventDetails: { ...integration, region: LOCAL_REGION, parameters: JSON.stringify(input ?? null) } });
+      this.push('TaskStarted', timestamp, { taskStartedEventDetails: { ...integration } });
+      return;
+    }
     this.push('LambdaFunctionScheduled', timestamp, { lambdaFunctionScheduledEventDetails: { resource, input: JSON.stringify(input ?? null) } });
     this.push('LambdaFunctionStarted', timestamp, {});
   }
@@ -73,7 +90,11 @@ export class HistoryBuilder {
       }
       case 'StateExited': {
         const { name, type, output } = log.state;
-        if (type === 'Task' && !this.failedTasks.delete(name)) this.push('LambdaFunctionSucceeded', t, { lambdaFunctionSucceededEventDetails: { output: JSON.stringify(output ?? null) } });
+        if (type === 'Task' && !this.failedTasks.delete(name)) {
+          const integration = this.integration(name);
+          if (integration) this.push('TaskSucceeded', t, { taskSucceededEventDetails: { ...integration, output: JSON.stringify(output ?? null) } });
+          else this.push('LambdaFunctionSucceeded', t, { lambdaFunctionSucceededEventDetails: { output: JSON.stringify(output ?? null) } });
+        }
         if (type === 'Parallel') this.push('ParallelStateSucceeded', t, {});
         this.push(`${type}StateExited` as HistoryEventType, t, { stateExitedEventDetails: { name, output: JSON.stringify(output ?? null) } });
         break;
@@ -83,7 +104,10 @@ export class HistoryBuilder {
         if (type === 'Task') {
           this.failedTasks.add(name);
           const timedOut = log.Error === 'States.Timeout';
-          if (timedOut) this.push('LambdaFunctionTimedOut', t, { lambdaFunctionTimedOutEventDetails: { error: log.Error, cause: causeText(log.Cause) } });
+          const integration = this.integration(name);
+          if (integration && timedOut) this.push('TaskTimedOut', t, { taskTimedOutEventDetails: { ...integration, error: log.Error, cause: causeText(log.Cause) } });
+          else if (integration) this.push('TaskFailed', t, { taskFailedEventDetails: { ...integration, error: log.Error, cause: causeText(log.Cause) } });
+          else if (timedOut) this.push('LambdaFunctionTimedOut', t, { lambdaFunctionTimedOutEventDetails: { error: log.Error, cause: causeText(log.Cause) } });
           else this.push('LambdaFunctionFailed', t, { lambdaFunctionFailedEventDetails: { error: log.Error, cause: causeText(log.Cause) } });
         }
         if (type === 'Parallel') this.push('ParallelStateFailed', t, { executionFailedEventDetails: { error: log.Error, cause: causeText(log.Cause) } });

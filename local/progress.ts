@@ -57,14 +57,17 @@ export class ProgressPrinter {
           break;
         }
         case 'LambdaFunctionFailed':
-        case 'LambdaFunctionTimedOut': {
-          const d = e.lambdaFunctionFailedEventDetails ?? e.lambdaFunctionTimedOutEventDetails;
+        case 'LambdaFunctionTimedOut':
+        case 'TaskFailed':
+        case 'TaskTimedOut': {
+          const d = e.lambdaFunctionFailedEventDetails ?? e.lambdaFunctionTimedOutEventDetails ?? e.taskFailedEventDetails ?? e.taskTimedOutEventDetails;
           const err = readableError(d?.error, d?.cause);
           this.failedOnce.add(state ?? '');
           this.line(at, `  ${state ?? 'step'}: ${err.name}: ${err.message}`);
           break;
         }
         case 'LambdaFunctionScheduled':
+        case 'TaskScheduled':
           if (state && this.failedOnce.has(state)) {
             this.failedOnce.delete(state);
             this.line(at, `↻ ${state} retrying`);

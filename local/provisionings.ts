@@ -1,29 +1,30 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { regionOf, type RegistryRecord } from '../shared/registry/record';
 
-/** What the CLI remembers of a provisioning between runs: where it was built and by which executions. */
-export interface ProvisioningEntry {
+/**
+ * What the CLI keeps of a provisioning between runs: a copy of its registry record as last read (a view, never a
+ * second source of truth: every command that reaches the registry reads it there and rewrites this copy), plus
+ * where that registry lives. The registry is on the AWS endpoint the provisioning was built on; an embedded moto
+ * lives only as long as the command that started it, and then this copy is all that is left of it.
+ */
+export interface ProvisioningView {
   provisioningId: string;
-  region: string;
-  targetAccount?: { roleArn: string; externalId: string };
-  /** The EKS role's name (teardown finds it without scanning every role). */
-  iamRoleName?: string;
-  /**
-   * The teardown workflow's input for the latest request of this provisioning (role and bucket names, target):
-   * rewritten on every provision, so a later request with other names is torn down with its own names.
-   */
-  teardownInput?: Record<string, unknown>;
-  /** The AWS endpoint it was built against. */
+  /** The registry record as last read (status, latest request, outputs, every execution). */
+  record?: RegistryRecord;
+  /** Its region (from the record's request, or `--region` for a teardown of a provisioning the registry never saw). */
+  region?: string;
+  /** The AWS endpoint whose registry holds the record. */
   awsEndpoint: string;
   /** True when that endpoint was an embedded moto that lives only as long as the run that started it. */
   embedded: boolean;
-  /** Names of its provision executions, oldest first. */
-  executions: string[];
-  /** Names of its teardown executions, oldest first. */
-  teardowns: string[];
+  /** The registry table on that endpoint. */
+  registryTable: string;
+  /** When this copy was written. */
+  viewedAt: string;
 }
 
-/** The CLI's index of provisionings, one JSON file each under `<stateDir>/provisionings/`. */
+/** The CLI's views of provisionings, one JSON file each under `<stateDir>/provisionings/`. */
 export class ProvisioningIndex {
   constructor(private readonly stateDir: string) {}
 
@@ -31,15 +32,21 @@ export class ProvisioningIndex {
     return join(this.stateDir, 'provisionings', `${id}.json`);
   }
 
-  get(id: string): ProvisioningEntry | undefined {
+  get(id: string): ProvisioningView | undefined {
     const file = this.file(id);
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ProvisioningEntry) : undefined;
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ProvisioningView) : undefined;
   }
 
-  put(entry: ProvisioningEntry): void {
+  /**
+   * Write the view of a provisioning from its registry record (or, without one, only where it lives).
+   * @example index.put({ provisioningId, record, awsEndpoint, embedded: true, registryTable })
+   */
+  put(view: Omit<ProvisioningView, 'viewedAt' | 'region'> & { region?: string }): ProvisioningView {
+    const written: ProvisioningView = { ...view, region: (view.record && regionOf(view.record)) ?? view.region, viewedAt: new Date().toISOString() };
     mkdirSync(join(this.stateDir, 'provisionings'), { recursive: true });
-    const file = this.file(entry.provisioningId);
-    writeFileSync(`${file}.tmp`, JSON.stringify(entry, null, 2));
+    const file = this.file(view.provisioningId);
+    writeFileSync(`${file}.tmp`, JSON.stringify(written, null, 2));
     renameSync(`${file}.tmp`, file);
+    return written;
   }
 }

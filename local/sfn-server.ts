@@ -181,6 +181,19 @@ export function sfnApi(engine: LocalEngine): (operation: string, body: Obj) => P
       };
     },
 
+    /**
+     * Not an AWS operation (local only): forget closed executions older than `olderThanDays` (default 90) as of
+     * `asOf` (epoch seconds, default now), as Step Functions does 90 days after an execution closes. Lets a test, or
+     * someone with `--keep`, see how the product behaves once the executions are gone.
+     */
+    async ForgetClosedExecutions(body) {
+      const olderThanDays = body.olderThanDays === undefined ? undefined : Number(body.olderThanDays);
+      if (olderThanDays !== undefined && !(Number.isFinite(olderThanDays) && olderThanDays >= 0)) throw new SfnApiError('ValidationException', 'olderThanDays must be a number of days, 0 or more');
+      const asOf = body.asOf === undefined ? undefined : Number(body.asOf) * 1000;
+      if (asOf !== undefined && !Number.isFinite(asOf)) throw new SfnApiError('ValidationException', 'asOf must be epoch seconds');
+      return { forgotten: store.forgetClosed({ olderThanDays, now: asOf }) };
+    },
+
     async StopExecution(body) {
       const r = load(body.executionArn);
       const error = str(body.error);

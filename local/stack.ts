@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { clearClientCache } from '../shared/aws/clients';
+import { clearClientCache, dynamodbClient, sfnClient } from '../shared/aws/clients';
+import type { ProvisioningServiceDeps } from '../shared/api/provisionings';
 import { ENV } from '../shared/constants';
 import { LocalEngine } from './engine';
-import { ExecutionStore, stateMachineArn } from './executions';
+import { ExecutionStore, LOCAL_REGION, stateMachineArn } from './executions';
 import { startMoto, type MotoServer } from './moto';
+import { ensureRegistryTable, localRegistryTable } from './registry';
 import { installRealism, randomSeed, type ProfileName, type ProfileOverrides, type RealismHandle, type RealismProfile } from './realism';
 import { startSfnServer, within, type SfnServer } from './sfn-server';
 
@@ -24,6 +26,13 @@ export interface LocalStack {
   seed: number;
   /** The local Step Functions API, when `sfnServer` was asked for (also in `AWS_ENDPOINT_URL_SFN`). */
   sfnEndpoint?: string;
+  /** The registry table (DynamoDB, on the same endpoint), also in `REGISTRY_TABLE_NAME` while the stack runs. */
+  registryTable: string;
+  /**
+   * The provisioning service's dependencies on this stack (needs `sfnServer`): the local Step Functions API and the
+   * registry, as serverless.yml gives them to the API functions on AWS.
+   */
+  serviceDeps(): ProvisioningServiceDeps;
   /** Stop everything: running executions (aborted), the Step Functions API, the realism layer, moto. */
   stop(): Promise<void>;
 }
@@ -86,6 +95,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     sfnEndpoint: process.env.AWS_ENDPOINT_URL_SFN,
     provisionArn: process.env[ENV.provisionStateMachineArn],
     teardownArn: process.env[ENV.teardownStateMachineArn],
+    registryTable: process.env[ENV.registryTable],
   };
   /** Undo what start did, in reverse: the API and its variables, the layer, then moto and its endpoint. */
   const shutDown = async () => {
@@ -95,6 +105,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       restoreEnv(ENV.provisionStateMachineArn, previous.provisionArn);
       restoreEnv(ENV.teardownStateMachineArn, previous.teardownArn);
     }
+    restoreEnv(ENV.registryTable, previous.registryTable);
     realism.uninstall();
     // Our moto is going away: leave no endpoint pointing at it.
     if (moto) restoreEnv('AWS_ENDPOINT_URL', previous.endpoint);
@@ -111,8 +122,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     clearClientCache();
     const stateDir = resolve(options.stateDir ?? process.env.BYOC_STATE_DIR ?? '.byoc');
     mkdirSync(stateDir, { recursive: true });
-    const store = new ExecutionStore(stateDir);
-    const engine = new LocalEngine({ store, timeScale: realism.profile.timeScale });
+    // One local Step Functions per AWS account: an embedded moto is a new account each run.
+    const store = new ExecutionStore(stateDir, moto ? `${awsEndpoint}#${Date.now()}` : awsEndpoint);
+    // The registry lives on the same AWS endpoint (moto's DynamoDB), in the local state machines' region.
+    const registryTable = localRegistryTable();
+    process.env[ENV.registryTable] = registryTable;
+    await ensureRegistryTable(dynamodbClient(LOCAL_REGION), registryTable);
+    const engine = new LocalEngine({ store, timeScale: realism.profile.timeScale, registryTable });
     if (options.sfnServer) {
       sfn = await startSfnServer({ engine });
       process.env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
@@ -138,6 +154,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       profile: realism.profile,
       seed,
       sfnEndpoint: sfn?.endpoint,
+      registryTable,
+      serviceDeps: () => {
+        if (!sfn) throw new Error('serviceDeps() needs the local Step Functions API: start the stack with sfnServer: true');
+        return {
+          sfn: sfnClient(LOCAL_REGION),
+          provisionStateMachineArn: stateMachineArn('byoc-provision'),
+          teardownStateMachineArn: stateMachineArn('byoc-teardown'),
+          registry: { dynamodb: dynamodbClient(LOCAL_REGION), tableName: registryTable },
+        };
+      },
       stop: () => (stopping ??= stop()),
     };
   } catch (error) {

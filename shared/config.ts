@@ -22,8 +22,12 @@ export interface ProvisioningConfig {
   tags: Record<string, string>;
   network: {
     vpcCidr: string;
-    publicSubnet: { cidr: string; availabilityZone: string };
-    privateSubnets: { cidr: string; availabilityZone: string }[];
+    /**
+     * V3: each subnet's zone by name (this account's) and by ID (the physical zone, the same in every account; zone
+     * names are shuffled per account). The ID is absent only in configs made before zones were chosen by ID.
+     */
+    publicSubnet: { cidr: string; availabilityZone: string; availabilityZoneId?: string };
+    privateSubnets: { cidr: string; availabilityZone: string; availabilityZoneId?: string }[];
     /** V7: 443 in from `ingressCidrs`, 443 out to `egressCidrs`; unless `strict`, all traffic within the VPC both ways. */
     securityGroup: { ingressCidrs: string[]; egressCidrs: string[]; strict: boolean };
     /** S1: the S3 gateway endpoint on the private route table, present when enabled (the default). */
@@ -87,12 +91,13 @@ export const vendorPrincipalArn = (): string => process.env[ENV.vendorPrincipalA
  */
 export function buildConfig(
   request: ProvisioningRequest & { network: NonNullable<ProvisioningRequest['network']> },
-  facts: { provisioningId: string; accountId: string; availabilityZones: string[] },
+  facts: { provisioningId: string; accountId: string; availabilityZones: string[]; availabilityZoneIds?: string[] },
 ): ProvisioningConfig {
   const plan = planSubnets(request.network.vpcCidr ?? '');
   const info = regionInfo(request.region);
   if (!info) throw new Error(`region ${request.region} is not supported`); // parseRequest rejects this first
-  const [zoneA] = facts.availabilityZones;
+  /** V3: a subnet's zone, with its zone ID when ValidateInput resolved it. */
+  const zone = (i: number) => ({ availabilityZone: facts.availabilityZones[i], ...(facts.availabilityZoneIds?.[i] ? { availabilityZoneId: facts.availabilityZoneIds[i] } : {}) });
   const anywhere = ['0.0.0.0/0'];
   return {
     provisioningId: facts.provisioningId,
@@ -109,8 +114,8 @@ export function buildConfig(
     },
     network: {
       vpcCidr: plan.vpcCidr,
-      publicSubnet: { cidr: plan.publicSubnetCidr, availabilityZone: zoneA },
-      privateSubnets: plan.privateSubnetCidrs.map((cidr, i) => ({ cidr, availabilityZone: facts.availabilityZones[i] })),
+      publicSubnet: { cidr: plan.publicSubnetCidr, ...zone(0) },
+      privateSubnets: plan.privateSubnetCidrs.map((cidr, i) => ({ cidr, ...zone(i) })),
       securityGroup: {
         ingressCidrs: request.network.securityGroup?.ingressCidrs ?? anywhere,
         egressCidrs: request.network.securityGroup?.egressCidrs ?? anywhere,

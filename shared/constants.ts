@@ -37,11 +37,33 @@ export const ENV = {
   stateDir: 'BYOC_STATE_DIR',
   /** X1: overrides {@link VENDOR_CONTROL_PLANE_ROLE_ARN} (the principal the cross-account role trusts). */
   vendorPrincipalArn: 'BYOC_VENDOR_PRINCIPAL_ARN',
+  /** The registry's DynamoDB table (API and custom-resource functions; the local stack sets it for moto). */
+  registryTable: 'REGISTRY_TABLE_NAME',
 } as const;
 
 /** The Lambda functions, by the name used in serverless.yml and in the ASL placeholders (`${<Name>FunctionArn}`). */
 export const FUNCTION_NAMES = ['ValidateInput', 'CreateVpc', 'DeleteVpc', 'Report'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/**
+ * ASL placeholder for the registry table's name (`${RegistryTableName}`): the state machines write the registry with
+ * the `dynamodb:updateItem` SDK integration. Filled by DefinitionSubstitutions on AWS and by the local engine here.
+ */
+export const REGISTRY_TABLE_PLACEHOLDER = 'RegistryTableName';
+
+/**
+ * What a registry write (`dynamodb:updateItem` from the ASL) retries: throttling, DynamoDB's 5xx, a transaction in
+ * the way, and the integration's catch-all for an unmodeled error (5xx among them). Step Functions names them
+ * `DynamoDB.<error code>`. The writes are idempotent (SET, and ADD to a version that only has to grow).
+ */
+export const DYNAMODB_TRANSIENT_ERRORS = [
+  'DynamoDB.ProvisionedThroughputExceededException',
+  'DynamoDB.RequestLimitExceeded',
+  'DynamoDB.ThrottlingException',
+  'DynamoDB.InternalServerError',
+  'DynamoDB.TransactionConflictException',
+  'DynamoDB.AmazonDynamoDBException',
+] as const;
 
 /** ASL placeholder for a function's ARN: substituted by CloudFormation on AWS and by the local engine here. */
 export const functionArnPlaceholder = (name: string): string => `${name}FunctionArn`;

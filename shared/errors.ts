@@ -68,6 +68,18 @@ export class ResourceFailedError extends ProvisioningError {
   }
 }
 
+/**
+ * V9: the interface endpoint waits for the vendor to accept its connection (`pendingAcceptance`), or the vendor
+ * rejected it (`rejected`) or let the request expire (`expired`). Waiting does not help: only the vendor can accept
+ * the connection or allow the account on its endpoint service. The message says what to ask the vendor.
+ */
+export class VpcEndpointNotAcceptedError extends ProvisioningError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VpcEndpointNotAcceptedError';
+  }
+}
+
 /** A built resource does not meet a requirement (V1-V11, R1-R5); the message names each by number. */
 export class RequirementFailedError extends ProvisioningError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -81,6 +93,21 @@ export class AwsOperationError extends ProvisioningError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'AwsOperationError';
+  }
+}
+
+/**
+ * A teardown was refused before it deleted anything: resources we did not make depend on what the provisioning
+ * made (an instance or a network interface in our subnets, a load balancer or someone else's endpoint in our VPC,
+ * an instance profile or an EKS cluster using our role). `resources` lists each by type and ID; the message says
+ * how to proceed (remove them, or tear down with `force`).
+ */
+export class ResourceInUseError extends ProvisioningError {
+  readonly resources: { type: string; id: string; detail?: string }[];
+  constructor(message: string, resources: { type: string; id: string; detail?: string }[] = [], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ResourceInUseError';
+    this.resources = resources;
   }
 }
 
@@ -133,8 +160,10 @@ export const TERMINAL_ERROR_NAMES = [
   'AccessDeniedError',
   'ForeignResourceError',
   'ResourceFailedError',
+  'VpcEndpointNotAcceptedError',
   'RequirementFailedError',
   'AwsOperationError',
+  'ResourceInUseError',
 ] as const;
 
 /**

@@ -39,6 +39,28 @@ const BUILT_IN: Record<string, RegionInfo> = {
   },
 };
 
+/**
+ * V3: zone IDs where Amazon EKS cannot place a cluster, so no subnet of ours goes there. By zone ID, not name: AWS
+ * shuffles zone names per account (one account's `us-east-1a` is another's `us-east-1c`), zone IDs name the physical
+ * zone everywhere.
+ *
+ * Source: Amazon EKS User Guide, "View Amazon EKS networking requirements for VPC and subnets", section "Subnet
+ * requirements for clusters" (https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html#network-requirements-subnets):
+ * "subnets can't reside in" use1-az3 (us-east-1), usw1-az2 (us-west-1), cac1-az3 (ca-central-1). Kept for every
+ * region the guide names, not only ours, so a row added through `BYOC_EXTRA_REGIONS` is covered too.
+ */
+const EKS_UNSUPPORTED_ZONE_IDS: Record<string, readonly string[]> = {
+  'us-east-1': ['use1-az3'],
+  'us-west-1': ['usw1-az2'],
+  'ca-central-1': ['cac1-az3'],
+};
+
+/**
+ * V3: the zone IDs of a region where Amazon EKS cannot place a cluster (see the table above for the source).
+ * @example eksUnsupportedZoneIds('us-east-1') // ['use1-az3']
+ */
+export const eksUnsupportedZoneIds = (region: string): readonly string[] => EKS_UNSUPPORTED_ZONE_IDS[region] ?? [];
+
 /** V10: the private hosted zone the guide's optional step 4 creates. */
 export const PRIVATE_ZONE_NAME = 'byoc.zillizcloud.com';
 

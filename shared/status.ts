@@ -85,15 +85,20 @@ export function summarizeHistory(events: HistoryEvent[]): StepProgress[] {
         open.push(name);
         break;
       }
-      case 'LambdaFunctionScheduled': {
+      // A Lambda Task records LambdaFunction* events; an SDK service integration (the registry's
+      // dynamodb:updateItem) records Task* events. Both are attempts of the step.
+      case 'LambdaFunctionScheduled':
+      case 'TaskScheduled': {
         const step = steps.get(ownerOf(e) ?? '');
         if (step) step.attempts++;
         break;
       }
       case 'LambdaFunctionFailed':
-      case 'LambdaFunctionTimedOut': {
+      case 'LambdaFunctionTimedOut':
+      case 'TaskFailed':
+      case 'TaskTimedOut': {
         const step = steps.get(ownerOf(e) ?? '');
-        const d = e.lambdaFunctionFailedEventDetails ?? e.lambdaFunctionTimedOutEventDetails;
+        const d = e.lambdaFunctionFailedEventDetails ?? e.lambdaFunctionTimedOutEventDetails ?? e.taskFailedEventDetails ?? e.taskTimedOutEventDetails;
         if (step) {
           const readable = readableError(d?.error, d?.cause);
           step.lastError = { name: readable.name, message: readable.message };
@@ -101,7 +106,8 @@ export function summarizeHistory(events: HistoryEvent[]): StepProgress[] {
         }
         break;
       }
-      case 'LambdaFunctionSucceeded': {
+      case 'LambdaFunctionSucceeded':
+      case 'TaskSucceeded': {
         const step = steps.get(ownerOf(e) ?? '');
         if (step) step.status = 'succeeded';
         break;

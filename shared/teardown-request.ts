@@ -24,6 +24,16 @@ export const teardownSchema = {
     crossAccountRoleName: requestSchema.properties.crossAccountRole.properties.name,
     /** The bucket's name (S1), when known: deleted only if ours and empty. Without it the teardown reads every bucket's tags. */
     bucketName: requestSchema.properties.bucket.properties.name,
+    /**
+     * Tear down even though resources we did not make depend on ours (CheckInUse lists them): what they still block
+     * is then left, and the teardown ends with TeardownIncompleteError naming it. Default false: refuse, delete nothing.
+     */
+    force: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Tear down even when resources we did not make (instances, network interfaces, load balancers, endpoints, instance profiles, EKS clusters) depend on ours: what they block is left and the teardown ends with TeardownIncompleteError naming it. Default false: refuse with ResourceInUseError and delete nothing.',
+    },
   },
 } as const;
 
@@ -35,6 +45,8 @@ export type TeardownConfig = TargetConfig & {
   storageRole?: { name: string };
   crossAccountRole?: { name: string };
   bucket?: { name: string };
+  /** Present (true) only when the caller asked to tear down although resources of others depend on ours (CheckInUse). */
+  force?: boolean;
 };
 
 /**
@@ -50,18 +62,19 @@ export function parseTeardownRequest(input: unknown): TeardownConfig {
       problems.push({ field, rule });
     }
   }
-  const request = input as TargetConfig & { iamRoleName?: string; storageRoleName?: string; crossAccountRoleName?: string; bucketName?: string };
+  const request = input as TargetConfig & { iamRoleName?: string; storageRoleName?: string; crossAccountRoleName?: string; bucketName?: string; force?: boolean };
   if (typeof request?.region === 'string' && !regionInfo(request.region)) {
     problems.push({ field: 'region', rule: `"${request.region}" is not supported (V1); supported regions: ${supportedRegions().join(', ')}` });
   }
   if (problems.length > 0) throw new InvalidInputError(problems);
-  const { iamRoleName, storageRoleName, crossAccountRoleName, bucketName, ...target } = request;
+  const { iamRoleName, storageRoleName, crossAccountRoleName, bucketName, force, ...target } = request;
   return {
     ...target,
     ...(iamRoleName ? { iamRole: { name: iamRoleName } } : {}),
     ...(storageRoleName ? { storageRole: { name: storageRoleName } } : {}),
     ...(crossAccountRoleName ? { crossAccountRole: { name: crossAccountRoleName } } : {}),
     ...(bucketName ? { bucket: { name: bucketName } } : {}),
+    ...(force === true ? { force: true } : {}),
   };
 }
 
@@ -71,12 +84,15 @@ export function parseTeardownRequest(input: unknown): TeardownConfig {
  * The bucket name comes from the outputs, else the request, else the default derivation when the account is known
  * (a provisioning that failed before it resolved the account has no bucket: the teardown then finds it by tag).
  *
+ * `options.force` adds `force: true` (CheckInUse then warns instead of refusing).
+ *
  * @example teardownInputFor('p-1', request, outputs) // { provisioningId: 'p-1', region, iamRoleName, storageRoleName, crossAccountRoleName, bucketName }
  */
 export function teardownInputFor(
   provisioningId: string,
   request: ProvisioningRequest,
   outputs?: Pick<ProvisioningOutputs, 'bucketName' | 'accountId'> | null,
+  options: { force?: boolean } = {},
 ): Record<string, unknown> {
   const bucketName =
     outputs?.bucketName ??
@@ -90,5 +106,6 @@ export function teardownInputFor(
     crossAccountRoleName: request.crossAccountRole?.name ?? defaultRoleName(request.projectName, 'cross-account'),
     ...(bucketName ? { bucketName } : {}),
     ...(request.targetAccount ? { targetAccount: request.targetAccount } : {}),
+    ...(options.force ? { force: true } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { buildConfig, type ProvisioningConfig } from './config';
 import { InvalidInputError } from './errors';
 import { translateAwsError } from './aws/translate-error';
 import { pickAvailabilityZones } from './network/availability-zones';
+import { regionInfo } from './regions';
 import { parseRequest, requestSchema } from './request';
 
 /** The input `ValidateInput` gets from the state machine: the raw execution input and the execution name. */
@@ -16,7 +17,9 @@ const ID_PATTERN = new RegExp(requestSchema.properties.provisioningId.pattern);
 
 /**
  * Validate a request and resolve what it leaves to us (account ID, zones), producing the config every step uses.
- * The provisioning ID is the request's `provisioningId`, or else the execution name (console starts).
+ * The provisioning ID is the request's `provisioningId`, or else the execution name (console starts). The zones
+ * (V3) are chosen by zone ID among those where EKS runs and the region's Zilliz endpoint service is offered (V9),
+ * and the config keeps both their names and their IDs.
  *
  * @throws InvalidInputError naming each bad field; nothing is created in AWS by this step.
  */
@@ -38,6 +41,8 @@ export async function validateInput(
   } catch (error) {
     throw translateAwsError(error, request.targetAccount ? `assume ${request.targetAccount.roleArn} (check the role's trust policy and external ID)` : 'read the caller identity');
   }
-  const availabilityZones = await pickAvailabilityZones(deps.ec2(request), request.region, request.network.availabilityZones);
-  return { config: buildConfig(request, { provisioningId, accountId, availabilityZones }) };
+  const zones = await pickAvailabilityZones(deps.ec2(request), request.region, request.network.availabilityZones, { endpointServiceName: regionInfo(request.region)?.endpointServiceName });
+  return {
+    config: buildConfig(request, { provisioningId, accountId, availabilityZones: zones.map((z) => z.zoneName), availabilityZoneIds: zones.map((z) => z.zoneId) }),
+  };
 }

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { sfnClient } from '../../shared/aws/clients';
+import { dynamodbClient, sfnClient } from '../../shared/aws/clients';
 import { ENV } from '../../shared/constants';
 import { InvalidInputError } from '../../shared/errors';
 import { logger } from '../../shared/lambda';
@@ -22,9 +22,13 @@ export const json = (statusCode: number, body: unknown, headers: Record<string, 
 export function serviceDeps(): ProvisioningServiceDeps {
   const provisionStateMachineArn = process.env[ENV.provisionStateMachineArn];
   const teardownStateMachineArn = process.env[ENV.teardownStateMachineArn];
-  if (!provisionStateMachineArn || !teardownStateMachineArn) throw new Error(`${ENV.provisionStateMachineArn} and ${ENV.teardownStateMachineArn} must be set`);
+  const tableName = process.env[ENV.registryTable];
+  if (!provisionStateMachineArn || !teardownStateMachineArn || !tableName) {
+    throw new Error(`${ENV.provisionStateMachineArn}, ${ENV.teardownStateMachineArn} and ${ENV.registryTable} must be set`);
+  }
+  // The state machines and the registry table live in the same account and region.
   const region = provisionStateMachineArn.split(':')[3];
-  return { sfn: sfnClient(region), provisionStateMachineArn, teardownStateMachineArn };
+  return { sfn: sfnClient(region), provisionStateMachineArn, teardownStateMachineArn, registry: { dynamodb: dynamodbClient(region), tableName } };
 }
 
 /**
@@ -36,7 +40,7 @@ function errorResponse(error: unknown, context: Context): ApiResult {
   if (error instanceof InvalidInputError) {
     return json(400, { error: 'InvalidInput', message: 'The request is invalid; nothing was changed.', problems: error.problems });
   }
-  if (error instanceof ApiError) return json(error.statusCode, { error: error.code, message: error.message });
+  if (error instanceof ApiError) return json(error.statusCode, { error: error.code, message: error.message, ...error.details });
   const status = (error as { statusCode?: number; expose?: boolean }).statusCode;
   if (typeof status === 'number' && status < 500 && (error as { expose?: boolean }).expose) {
     return json(status, { error: status === 415 ? 'UnsupportedMediaType' : 'BadRequest', message: `${(error as Error).message}; send a JSON body with content-type: application/json` });

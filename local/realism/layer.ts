@@ -275,7 +275,10 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
         result = await next(callArgs);
       } catch (error) {
         settle?.(undefined);
-        throw error;
+        // Where moto errs for want of knowledge (the vendor's endpoint services), the world answers as AWS would.
+        const instead = world.answerInstead(service, operation, input, error);
+        if (!instead) throw error;
+        result = { output: { ...instead, $metadata: { httpStatusCode: 200, requestId: randomUUID(), attempts: 1, totalRetryDelay: 0 } } };
       }
       const output = result.output as Obj;
       world.learn(service, operation, input, output);

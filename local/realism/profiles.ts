@@ -38,8 +38,14 @@ export interface RealismProfile {
     vpcEndpointDeleted: SecondsRange;
     route53InSync: SecondsRange;
   } | false;
-  /** How long a just-created resource stays invisible to calls that name it. */
-  consistency: { ec2: SecondsRange; iam: SecondsRange } | false;
+  /**
+   * How long a just-created resource stays invisible to calls that name it (`ec2`, `iam`), and, when `ec2Listing` is
+   * set, how long a just-created VPC, internet gateway or Elastic IP is missing from Describe calls that filter (by
+   * tag) instead of naming it. EC2 documents both. `ec2Listing` is off in every named profile: with it, no
+   * find-by-tag can stop a retry after a lost answer from making a second VPC, gateway or address (those creates
+   * take no ClientToken), and the steps then remove the duplicate; tests turn it on to show that they do.
+   */
+  consistency: { ec2: SecondsRange; iam: SecondsRange; ec2Listing?: SecondsRange } | false;
   /** Token buckets per service; `false` = never throttled. */
   throttling: Partial<Record<ThrottledService, ServiceThrottling>> | false;
   /** AWS's ClientToken / CallerReference semantics, which moto lacks. */
@@ -48,7 +54,18 @@ export interface RealismProfile {
   dependencies: boolean;
   /** Faults every run of this profile gets (fault-spec syntax), before the caller's own. */
   faults: string;
+  /**
+   * The vendor's endpoint services (shared/regions.ts), which moto does not know (it answers `InvalidServiceName`).
+   * The world answers `DescribeVpcEndpointServices` for them as AWS does for a service the account may use: offered
+   * in every zone of the region but `unavailableZoneIds`. A new interface endpoint to one becomes `acceptance`:
+   * `accepted` (the default: it becomes available like any endpoint), or it stays `pendingAcceptance` (the vendor
+   * never accepts it) or `rejected`.
+   */
+  vendorEndpointServices?: { unavailableZoneIds?: string[]; acceptance?: VendorAcceptance };
 }
+
+/** What the vendor does with a new connection to its endpoint service (see `vendorEndpointServices`). */
+export type VendorAcceptance = 'accepted' | 'pendingAcceptance' | 'rejected';
 
 export type ProfileName = 'instant' | 'realistic' | 'chaos';
 

@@ -1,5 +1,6 @@
+import { regionTable } from '../../shared/regions';
 import { ec2NotFoundAnswer, type AwsErrorAnswer, type RealismService } from './aws-errors';
-import { scaledMs, type RealismProfile, type SecondsRange } from './profiles';
+import { scaledMs, type RealismProfile, type SecondsRange, type VendorAcceptance } from './profiles';
 import { between, type Random } from './random';
 
 /**
@@ -57,6 +58,21 @@ const EC2_CREATED_ID: Record<string, (out: Obj) => string | undefined> = {
   CreateVpcEndpoint: (o) => str(obj(o.VpcEndpoint)?.VpcEndpointId),
 };
 
+/**
+ * Describe calls that may leave out a VPC, internet gateway or Elastic IP created a moment ago when they filter
+ * (by tag) rather than name it (`consistency.ec2Listing`), with where the items and their IDs are in the answer.
+ * Only these three: their creates take no ClientToken, so this lag is what lets a retry make a second one.
+ */
+const EC2_LISTINGS: Record<string, { items: string; id: string; named: string }> = {
+  DescribeVpcs: { items: 'Vpcs', id: 'VpcId', named: 'VpcIds' },
+  DescribeInternetGateways: { items: 'InternetGateways', id: 'InternetGatewayId', named: 'InternetGatewayIds' },
+  DescribeAddresses: { items: 'Addresses', id: 'AllocationId', named: 'AllocationIds' },
+};
+const LISTING_LAG_CREATES = new Set(['CreateVpc', 'CreateInternetGateway', 'AllocateAddress']);
+
+/** The vendor's endpoint service names (shared/regions.ts, with `BYOC_EXTRA_REGIONS`), by the region each serves. */
+const vendorServices = (): Map<string, string> => new Map(Object.entries(regionTable()).map(([region, info]) => [info.endpointServiceName, region]));
+
 /** EC2 calls that name resources by ID and so can miss a just-created one (AWS's eventual consistency). */
 const ec2NamesResources = (operation: string): boolean => /^(Describe|Modify)/.test(operation) || operation === 'CreateRoute' || operation === 'ReplaceRoute';
 
@@ -87,6 +103,12 @@ export class SimulatedWorld {
   private readonly ec2VisibleAt = new Map<string, number>();
   private readonly rolesVisibleAt = new Map<string, number>();
   private readonly tokens = new Map<string, { params: string; output?: Obj; pending?: Promise<Obj | undefined> }>();
+  /** When a just-created VPC, internet gateway or Elastic IP shows up in filtered listings (`consistency.ec2Listing`). */
+  private readonly listedAt = new Map<string, number>();
+  /** Each region's zones as EC2 named them to us (learned from DescribeAvailabilityZones answers). */
+  private readonly zonesByRegion = new Map<string, { zoneName: string; zoneId: string }[]>();
+  /** Interface endpoints to a vendor endpoint service, whose acceptance the profile decides. */
+  private readonly vendorEndpoints = new Set<string>();
 
   constructor(
     private readonly profile: RealismProfile,
@@ -106,6 +128,15 @@ export class SimulatedWorld {
     if (service === 'ec2') {
       const created = EC2_CREATED_ID[operation]?.(output);
       if (created && consistency) this.ec2VisibleAt.set(created, this.after(consistency.ec2));
+      if (created && consistency && consistency.ec2Listing && LISTING_LAG_CREATES.has(operation)) this.listedAt.set(created, this.after(consistency.ec2Listing));
+      if (operation === 'DescribeAvailabilityZones') this.learnZones(output);
+      if (operation === 'CreateVpcEndpoint') {
+        const endpoint = obj(output.VpcEndpoint);
+        const id = str(endpoint?.VpcEndpointId);
+        const serviceName = str(endpoint?.ServiceName) ?? str(input.ServiceName);
+        const type = str(endpoint?.VpcEndpointType) ?? str(input.VpcEndpointType);
+        if (id && serviceName && type !== 'Gateway' && vendorServices().has(serviceName)) this.vendorEndpoints.add(id);
+      }
       if (!readiness) return;
       if (operation === 'CreateNatGateway') {
         const nat = obj(output.NatGateway);
@@ -156,6 +187,63 @@ export class SimulatedWorld {
     }
   }
 
+  /** Zone names and IDs per region, from a DescribeAvailabilityZones answer. */
+  private learnZones(output: Obj): void {
+    const zones = (Array.isArray(output.AvailabilityZones) ? output.AvailabilityZones : []).map(obj);
+    const byRegion = new Map<string, { zoneName: string; zoneId: string }[]>();
+    for (const zone of zones) {
+      const zoneName = str(zone?.ZoneName);
+      const zoneId = str(zone?.ZoneId);
+      const region = str(zone?.RegionName) ?? zoneName?.replace(/[a-z]$/, '');
+      if (!zoneName || !zoneId || !region || (zone?.ZoneType !== undefined && zone.ZoneType !== 'availability-zone')) continue;
+      byRegion.set(region, [...(byRegion.get(region) ?? []), { zoneName, zoneId }]);
+    }
+    for (const [region, list] of byRegion) this.zonesByRegion.set(region, list);
+  }
+
+  /**
+   * An answer AWS would give where moto gives an error: `DescribeVpcEndpointServices` for the vendor's endpoint
+   * services (shared/regions.ts), which moto does not know (`InvalidServiceName`). AWS answers the service's details
+   * to an account the vendor allowed: an interface service offered in the region's zones (all but the profile's
+   * `vendorEndpointServices.unavailableZoneIds`), by name and by zone ID. Undefined when the world has nothing to
+   * say: another error, another call, or a region whose zones the world has not seen yet (every caller of ours
+   * lists the zones first).
+   */
+  answerInstead(service: RealismService, operation: string, input: Obj, error: unknown): Obj | undefined {
+    if (service !== 'ec2' || operation !== 'DescribeVpcEndpointServices' || (error as { name?: string } | undefined)?.name !== 'InvalidServiceName') return undefined;
+    const names = strs(input.ServiceNames);
+    const vendor = vendorServices();
+    if (names.length === 0 || !names.every((n) => vendor.has(n))) return undefined;
+    const unavailable = new Set(this.profile.vendorEndpointServices?.unavailableZoneIds ?? []);
+    const details: Obj[] = [];
+    for (const name of names) {
+      const region = vendor.get(name)!;
+      const zones = this.zonesByRegion.get(region);
+      if (!zones) return undefined;
+      const offered = zones.filter((z) => !unavailable.has(z.zoneId));
+      const serviceId = name.slice(name.lastIndexOf('.') + 1);
+      details.push({
+        ServiceName: name,
+        ServiceId: serviceId,
+        ServiceType: [{ ServiceType: 'Interface' }],
+        ServiceRegion: region,
+        AvailabilityZones: offered.map((z) => z.zoneName),
+        AvailabilityZoneIds: offered.map((z) => z.zoneId),
+        BaseEndpointDnsNames: [`${serviceId}.${region}.vpce.amazonaws.com`],
+        VpcEndpointPolicySupported: false,
+        AcceptanceRequired: this.acceptance() !== 'accepted',
+        ManagesVpcEndpoints: false,
+        SupportedIpAddressTypes: ['ipv4'],
+        Tags: [],
+      });
+    }
+    return { ServiceDetails: details, ServiceNames: names };
+  }
+
+  private acceptance(): VendorAcceptance {
+    return this.profile.vendorEndpointServices?.acceptance ?? 'accepted';
+  }
+
   /** A delete AWS accepted: the resource is `deleting` for a while. One created before the layer was installed is tracked from here. */
   private startDeleting<T extends Lifecycle>(map: Map<string, T>, id: string, range: SecondsRange, unseen: () => T): void {
     const record = map.get(id) ?? unseen();
@@ -186,8 +274,8 @@ export class SimulatedWorld {
    * own instant states): it is applied here, to the states AWS would show.
    */
   rewrite(service: RealismService, operation: string, input: Obj, output: Obj, stateFilter?: string[]): WorldNote[] {
-    if (!this.profile.readiness) return [];
-    const notes: WorldNote[] = [];
+    const notes: WorldNote[] = [...this.hideUnlisted(service, operation, input, output), ...this.vendorAcceptance(service, operation, output)];
+    if (!this.profile.readiness) return notes;
     const apply = (item: Obj | undefined, map: Map<string, Lifecycle>, idKey: string) => {
       const id = str(item?.[idKey]);
       const record = id ? map.get(id) : undefined;
@@ -220,6 +308,38 @@ export class SimulatedWorld {
         info.Status = 'PENDING';
         notes.push({ detail: `change ${id} PENDING (INSYNC in ${((insyncAt - this.now()) / 1000).toFixed(2)} s)` });
       }
+    }
+    return notes;
+  }
+
+  /** `consistency.ec2Listing`: a filtered Describe leaves out the VPCs, gateways and addresses created a moment ago. */
+  private hideUnlisted(service: RealismService, operation: string, input: Obj, output: Obj): WorldNote[] {
+    const listing = service === 'ec2' ? EC2_LISTINGS[operation] : undefined;
+    if (!listing || strs(input[listing.named]).length > 0 || !Array.isArray(output[listing.items])) return [];
+    const now = this.now();
+    const notes: WorldNote[] = [];
+    output[listing.items] = (output[listing.items] as unknown[]).filter((item) => {
+      const id = str(obj(item)?.[listing.id]);
+      const at = id ? this.listedAt.get(id) : undefined;
+      if (at === undefined || now >= at) return true;
+      notes.push({ detail: `${id} not listed yet (listed in ${((at - now) / 1000).toFixed(2)} s)` });
+      return false;
+    });
+    return notes;
+  }
+
+  /** The vendor has not accepted (or rejected) the connection of an interface endpoint to its service: shown as such. */
+  private vendorAcceptance(service: RealismService, operation: string, output: Obj): WorldNote[] {
+    const acceptance = this.acceptance();
+    if (service !== 'ec2' || acceptance === 'accepted') return [];
+    const items = operation === 'CreateVpcEndpoint' ? [obj(output.VpcEndpoint)] : operation === 'DescribeVpcEndpoints' && Array.isArray(output.VpcEndpoints) ? output.VpcEndpoints.map(obj) : [];
+    const notes: WorldNote[] = [];
+    for (const item of items) {
+      const id = str(item?.VpcEndpointId);
+      // Only while it lives: once deleted, the readiness rules (or moto's `deleted`) say so.
+      if (!item || !id || !this.vendorEndpoints.has(id) || !['available', 'pending'].includes(str(item.State) ?? '') || this.vpcEndpoints.get(id)?.deletingAt !== undefined) continue;
+      item.State = acceptance;
+      notes.push({ detail: `${id} ${acceptance} (the vendor's endpoint service does not accept it)` });
     }
     return notes;
   }

@@ -8,8 +8,8 @@ const roleNameOf = (arn: unknown): string | undefined => (typeof arn === 'string
 
 /**
  * R1 and S2, later: set the EKS cluster's OIDC issuer on the EKS role and the storage role of a finished
- * provisioning. The role names, region and customer account come from the provisioning's own request and outputs,
- * so the caller only names the provisioning. The storage role is updated when the provisioning handed one back
+ * provisioning. The role names, region and customer account come from the provisioning's registry record (its
+ * latest request and outputs), so the caller only names the provisioning, also after Step Functions forgot it. The storage role is updated when the provisioning handed one back
  * (`outputs.storageRoleArn`): a provisioning made before the storage role existed gets only its EKS role updated.
  * @throws ApiError 404 (no such provisioning), 409 (the provisioning did not succeed).
  */

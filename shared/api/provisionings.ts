@@ -9,50 +9,103 @@ import {
   type SFNClient,
 } from '@aws-sdk/client-sfn';
 import { randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import { InvalidInputError } from '../errors';
 import { parseRequest, type ProvisioningRequest } from '../request';
+import { decideStart, decideTeardown, executionNameFor, nextExecutionNumber, outcomeOf, sameJson, type Refusal } from '../registry/lifecycle';
+import { executionsOf, regionOf, type ExecutionEntry, type ExecutionKind, type ExecutionStatus, type RegistryRecord, type RegistryStatus } from '../registry/record';
+import { createRecord, getRecord, listRecords, saveRecord, StaleRecordError, type RegistryDeps } from '../registry/store';
 import type { ProvisioningOutputs } from '../state';
 import { readableError, summarizeHistory, type ReadableError, type StepProgress } from '../status';
-import { teardownInputFor } from '../teardown-request';
+import { parseTeardownRequest, teardownInputFor } from '../teardown-request';
 
-/** Where the service finds its state machines. */
+/**
+ * The provisioning service behind every entry point (HTTP API, custom resource, CLI): start, read, list, tear down.
+ * The registry (DynamoDB) is the durable record and is read first; Step Functions runs the executions and, while it
+ * still has them (90 days after they close), gives per-step progress.
+ */
+
+/** Where the service finds its state machines and its registry. */
 export interface ProvisioningServiceDeps {
   sfn: SFNClient;
   provisionStateMachineArn: string;
   teardownStateMachineArn: string;
+  /** The registry table: every operation reads it first. */
+  registry: RegistryDeps;
 }
 
-/** An HTTP-mappable failure: 404 / 409 with a message the caller can act on. */
+/** An HTTP-mappable failure: 404 / 409 with a message the caller can act on, and details (the execution in the way). */
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string,
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
+/** What starting (or finding) a provisioning or a teardown answers. */
 export interface StartedExecution {
   provisioningId: string;
   executionArn: string;
-  status: string;
+  /** The provisioning's status in the registry: `PROVISIONING` / `TEARING_DOWN` for a new start. */
+  status: RegistryStatus;
   startedAt: string;
+}
+
+/** An execution that acted on a provisioning, as the API shows it. */
+export interface ExecutionSummary {
+  kind: ExecutionKind;
+  name: string;
+  executionArn: string;
+  status: ExecutionStatus;
+  startedAt: string;
+  stoppedAt: string | null;
+  outcome: RegistryStatus | null;
+  error: ReadableError | null;
 }
 
 /** What GET /provisionings/{id} answers. */
 export interface ProvisioningStatus {
   provisioningId: string;
-  executionArn: string;
-  status: string;
-  startedAt: string;
+  /** From the registry (see {@link RegistryStatus}). */
+  status: RegistryStatus;
+  /** The latest provisioning attempt. */
+  executionArn: string | null;
+  startedAt: string | null;
   stoppedAt: string | null;
+  /** Per-step progress of the latest attempt, from its execution history (empty once Step Functions forgot it). */
   steps: StepProgress[];
+  /** False when Step Functions no longer has the latest attempt's history (90 days after it closed). */
+  historyAvailable: boolean;
   outputs: unknown;
+  /** Why the latest attempt failed, when it did. */
   error: ReadableError | null;
   teardown: { executionArn: string; status: string; startedAt: string; stoppedAt: string | null; error: ReadableError | null } | null;
+  /** The latest request. */
+  request: Record<string, unknown> | null;
+  region: string | null;
+  /** The execution running now, if any. */
+  currentExecution: ExecutionSummary | null;
+  /** Every execution that acted on it (attempts and teardowns), oldest first. */
+  executions: ExecutionSummary[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** One row of GET /provisionings. */
+export interface ProvisioningSummary {
+  provisioningId: string;
+  status: RegistryStatus;
+  projectName: string | null;
+  region: string | null;
+  createdAt: string;
+  updatedAt: string;
+  currentExecution: ExecutionSummary | null;
+  attempts: number;
+  teardowns: number;
 }
 
 /** `arn:...:stateMachine:NAME` + execution name -> `arn:...:execution:NAME:EXEC`. */
@@ -68,38 +121,31 @@ function checkId(provisioningId: string): void {
   }
 }
 
-/**
- * Start a provisioning. The execution name is the provisioning ID, so Step Functions makes the start idempotent:
- * the same ID with the same request returns the first execution; the same ID with a different request is a
- * conflict (409). Without an ID (in the body or as the idempotency key) a new one is made.
- *
- * @example await startProvisioning({ projectName: 'demo', region: 'us-west-2' }, deps, 'order-42')
- */
-export async function startProvisioning(body: unknown, deps: ProvisioningServiceDeps, idempotencyKey?: string): Promise<StartedExecution> {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidInputError([{ field: '(request)', rule: 'must be a JSON object' }]);
-  const given = (body as { provisioningId?: unknown }).provisioningId;
-  if (idempotencyKey !== undefined && given !== undefined && given !== idempotencyKey) {
-    throw new InvalidInputError([{ field: 'provisioningId', rule: `differs from the Idempotency-Key header (${idempotencyKey}); send one or make them equal` }]);
-  }
-  const provisioningId = (given as string | undefined) ?? idempotencyKey ?? `p-${randomUUID()}`;
-  const request: ProvisioningRequest = { ...(body as ProvisioningRequest), provisioningId };
-  parseRequest(request); // the state machine validates again (console starts); this answers the API caller at once
-  try {
-    const out = await deps.sfn.send(
-      new StartExecutionCommand({ stateMachineArn: deps.provisionStateMachineArn, name: provisioningId, input: JSON.stringify(request) }),
-    );
-    return { provisioningId, executionArn: out.executionArn!, status: 'RUNNING', startedAt: new Date(out.startDate!).toISOString() };
-  } catch (error) {
-    if (!(error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists')) throw error;
-    // AWS answers ExecutionAlreadyExists for a closed execution even with the same input. A retried start of the
-    // same request is still the same provisioning: answer with it. Only a different request is a conflict.
-    const executionArn = executionArnOf(deps.provisionStateMachineArn, provisioningId);
-    const existing = await describe(deps, executionArn);
-    if (existing && isDeepStrictEqual(JSON.parse(existing.input ?? 'null'), request)) {
-      return { provisioningId, executionArn, status: existing.status!, startedAt: new Date(existing.startDate!).toISOString() };
-    }
-    throw new ApiError(409, 'ProvisioningExists', `provisioning ${provisioningId} already exists with a different request; use another provisioningId or tear it down first`);
-  }
+/** How long a registered execution may take to appear in Step Functions before a reader calls it "never started". */
+const START_GRACE_MS = 5 * 60_000;
+/** How often a start or teardown re-reads and decides again when another writer changed the record meanwhile. */
+const MAX_ROUNDS = 5;
+
+const nowIso = (): string => new Date().toISOString();
+const isoOf = (date: Date | undefined): string | undefined => (date ? new Date(date).toISOString() : undefined);
+const notFound = (provisioningId: string) => new ApiError(404, 'ProvisioningNotFound', `no provisioning ${provisioningId}`);
+
+function summaryOf(entry: ExecutionEntry): ExecutionSummary {
+  return {
+    kind: entry.kind,
+    name: entry.name,
+    executionArn: entry.executionArn,
+    status: entry.status,
+    startedAt: entry.startedAt,
+    stoppedAt: entry.stoppedAt ?? null,
+    outcome: entry.outcome ?? null,
+    error: entry.error ? readableError(entry.error.error, entry.error.cause) : null,
+  };
+}
+
+function refused(refusal: Refusal): ApiError {
+  const running = refusal.running && { kind: refusal.running.kind, name: refusal.running.name, executionArn: refusal.running.executionArn, startedAt: refusal.running.startedAt };
+  return new ApiError(409, refusal.code, refusal.message, running ? { runningExecution: running } : undefined);
 }
 
 async function describe(deps: ProvisioningServiceDeps, executionArn: string): Promise<DescribeExecutionCommandOutput | undefined> {
@@ -123,84 +169,324 @@ export async function fullHistory(sfn: SFNClient, executionArn: string): Promise
   return events;
 }
 
-/**
- * The latest teardown of a provisioning. Teardowns are named `<id>--teardown-<n>`, n = 1, 2, ...: probing those
- * names costs one DescribeExecution per attempt, where listing would read every execution of the state machine.
- */
-async function latestTeardown(deps: ProvisioningServiceDeps, provisioningId: string): Promise<{ n: number; execution: DescribeExecutionCommandOutput } | undefined> {
-  let latest: { n: number; execution: DescribeExecutionCommandOutput } | undefined;
-  for (let n = 1; n <= MAX_TEARDOWN_ATTEMPTS; n++) {
-    const execution = await describe(deps, executionArnOf(deps.teardownStateMachineArn, `${provisioningId}--teardown-${n}`));
-    if (!execution) return latest;
-    latest = { n, execution };
+const parseJson = (text: string | undefined): unknown => {
+  try {
+    return text ? JSON.parse(text) : null;
+  } catch {
+    return null;
   }
-  throw new ApiError(409, 'TooManyTeardowns', `provisioning ${provisioningId} has had ${MAX_TEARDOWN_ATTEMPTS} teardown attempts; look at why they fail before trying again`);
-}
+};
 
-/** A bound on teardown attempts per provisioning (each failed one is kept in the history). */
-const MAX_TEARDOWN_ATTEMPTS = 100;
-
-/**
- * The status of a provisioning: per-step progress from the execution history, outputs, a readable error, and the
- * latest teardown. Read from Step Functions itself: there is no other database.
- * @throws ApiError 404 when there is no such provisioning.
- */
-export async function getProvisioning(provisioningId: string, deps: ProvisioningServiceDeps): Promise<ProvisioningStatus> {
-  checkId(provisioningId);
-  const executionArn = executionArnOf(deps.provisionStateMachineArn, provisioningId);
-  const execution = await describe(deps, executionArn);
-  if (!execution) throw new ApiError(404, 'ProvisioningNotFound', `no provisioning ${provisioningId}`);
-  const history = await fullHistory(deps.sfn, executionArn);
-  const teardown = (await latestTeardown(deps, provisioningId))?.execution;
-  const failed = (e: DescribeExecutionCommandOutput) => e.status !== 'SUCCEEDED' && e.status !== 'RUNNING';
+/** An execution as the registry records it, from DescribeExecution. */
+function entryFrom(kind: ExecutionKind, execution: DescribeExecutionCommandOutput): ExecutionEntry {
+  const status = execution.status as ExecutionStatus;
   return {
-    provisioningId,
-    executionArn,
-    status: execution.status!,
-    startedAt: new Date(execution.startDate!).toISOString(),
-    stoppedAt: execution.stopDate ? new Date(execution.stopDate).toISOString() : null,
-    steps: summarizeHistory(history),
-    outputs: execution.output ? JSON.parse(execution.output) : null,
-    error: failed(execution) ? readableError(execution.error, execution.cause) : null,
-    teardown: teardown
-      ? {
-          executionArn: teardown.executionArn!,
-          status: teardown.status!,
-          startedAt: new Date(teardown.startDate!).toISOString(),
-          stoppedAt: teardown.stopDate ? new Date(teardown.stopDate).toISOString() : null,
-          error: failed(teardown) ? readableError(teardown.error, teardown.cause) : null,
-        }
-      : null,
+    kind,
+    name: execution.name!,
+    executionArn: execution.executionArn!,
+    startedAt: isoOf(execution.startDate) ?? nowIso(),
+    status,
+    ...(status !== 'RUNNING' ? { stoppedAt: isoOf(execution.stopDate) ?? nowIso(), outcome: outcomeOf(kind, { status, error: execution.error }) } : {}),
+    ...(status !== 'RUNNING' && status !== 'SUCCEEDED' ? { error: { error: execution.error ?? 'States.Unknown', cause: execution.cause ?? '' } } : {}),
   };
 }
 
 /**
- * Start tearing a provisioning down (idempotent): while a teardown runs, or after one succeeded, asking again
- * returns that one; after a failed one, a new attempt starts.
- * @throws ApiError 404 when there is no such provisioning.
+ * A provisioning made before the registry existed is known only to Step Functions (its execution is named after
+ * it, its teardowns `<id>--teardown-<n>`): register it from there, once, while Step Functions still has it.
  */
-export async function startTeardown(provisioningId: string, deps: ProvisioningServiceDeps): Promise<StartedExecution> {
-  checkId(provisioningId);
+async function adoptFromStepFunctions(provisioningId: string, deps: ProvisioningServiceDeps): Promise<RegistryRecord | undefined> {
   const execution = await describe(deps, executionArnOf(deps.provisionStateMachineArn, provisioningId));
-  if (!execution) throw new ApiError(404, 'ProvisioningNotFound', `no provisioning ${provisioningId}`);
-  const latest = await latestTeardown(deps, provisioningId);
-  if (latest && (latest.execution.status === 'RUNNING' || latest.execution.status === 'SUCCEEDED')) {
-    const { executionArn, status, startDate } = latest.execution;
-    return { provisioningId, executionArn: executionArn!, status: status!, startedAt: new Date(startDate!).toISOString() };
+  if (!execution) return undefined;
+  const input = parseJson(execution.input) as Record<string, unknown> | null;
+  // `a--2` may be another provisioning's second attempt, not provisioning `a--2`.
+  if (input && typeof input === 'object' && typeof input.provisioningId === 'string' && input.provisioningId !== provisioningId) return undefined;
+  const executions = [entryFrom('provision', execution)];
+  for (let n = 1; n <= 100; n++) {
+    const teardown = await describe(deps, executionArnOf(deps.teardownStateMachineArn, executionNameFor(provisioningId, 'teardown', n)));
+    if (!teardown) break;
+    executions.push(entryFrom('teardown', teardown));
   }
-  const original = JSON.parse(execution.input ?? '{}') as ProvisioningRequest;
-  const input = teardownInputFor(provisioningId, original, execution.output ? (JSON.parse(execution.output) as ProvisioningOutputs) : null);
-  const name = `${provisioningId}--teardown-${(latest?.n ?? 0) + 1}`;
-  const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: deps.teardownStateMachineArn, name, input: JSON.stringify(input) }));
-  return { provisioningId, executionArn: out.executionArn!, status: 'RUNNING', startedAt: new Date(out.startDate!).toISOString() };
+  const latest = executions[executions.length - 1];
+  const record: RegistryRecord = {
+    provisioningId,
+    status: outcomeOf(latest.kind, { status: latest.status, error: latest.error?.error }),
+    request: input && typeof input === 'object' && !Array.isArray(input) ? input : null,
+    outputs: execution.status === 'SUCCEEDED' ? (parseJson(execution.output) as ProvisioningOutputs) : null,
+    currentExecution: executions.find((e) => e.status === 'RUNNING') ?? null,
+    executions,
+    createdAt: executions[0].startedAt,
+    updatedAt: nowIso(),
+    version: 1,
+  };
+  try {
+    return await createRecord(record, deps.registry);
+  } catch (error) {
+    if (error instanceof StaleRecordError) return getRecord(provisioningId, deps.registry);
+    throw error;
+  }
 }
 
-/** The original request of a provisioning (its execution input), for operations on a finished provisioning. */
-export async function requestOf(provisioningId: string, deps: ProvisioningServiceDeps): Promise<{ request: ProvisioningRequest; status: string; outputs: unknown }> {
+/**
+ * The registry says an execution is running: check with Step Functions. A state machine writes its own end, so this
+ * only repairs a record whose end was not written (the write failed, the execution was stopped or timed out, or a
+ * registered start never happened), and writes the repair back.
+ */
+async function reconcile(record: RegistryRecord, deps: ProvisioningServiceDeps): Promise<RegistryRecord> {
+  const current = record.currentExecution!;
+  const execution = await describe(deps, current.executionArn);
+  if (execution?.status === 'RUNNING') return record;
+  if (!execution && Date.now() - Date.parse(current.startedAt) < START_GRACE_MS) return record; // being started right now
+  const ended: ExecutionEntry = execution
+    ? entryFrom(current.kind, execution)
+    : {
+        ...current,
+        status: 'FAILED',
+        stoppedAt: nowIso(),
+        outcome: outcomeOf(current.kind, { status: 'FAILED' }),
+        error: { error: 'ExecutionNotFound', cause: `execution ${current.name} was registered but Step Functions has no such execution (it never started)` },
+      };
+  const repaired: RegistryRecord = {
+    ...record,
+    status: ended.outcome!,
+    currentExecution: null,
+    executions: [...record.executions.filter((e) => e.name !== ended.name), ended],
+    outputs: current.kind === 'provision' && execution?.status === 'SUCCEEDED' ? (parseJson(execution.output) as ProvisioningOutputs) : record.outputs,
+    updatedAt: nowIso(),
+  };
+  try {
+    return await saveRecord(repaired, record.version, deps.registry);
+  } catch (error) {
+    // Someone (most likely the state machine itself) wrote meanwhile: theirs is newer.
+    if (error instanceof StaleRecordError) return (await getRecord(record.provisioningId, deps.registry)) ?? repaired;
+    throw error;
+  }
+}
+
+/**
+ * A provisioning's record: from the registry first; a provisioning only Step Functions knows (made before the
+ * registry) is registered from its executions; a running execution is checked with Step Functions.
+ */
+async function loadProvisioning(provisioningId: string, deps: ProvisioningServiceDeps): Promise<RegistryRecord | undefined> {
+  const record = (await getRecord(provisioningId, deps.registry)) ?? (await adoptFromStepFunctions(provisioningId, deps));
+  return record?.currentExecution ? reconcile(record, deps) : record;
+}
+
+/** A free execution name for the next execution of a kind (a name is used once, forever, by Step Functions). */
+async function freeExecutionName(provisioningId: string, kind: ExecutionKind, record: RegistryRecord | undefined, deps: ProvisioningServiceDeps): Promise<string> {
+  const machine = kind === 'provision' ? deps.provisionStateMachineArn : deps.teardownStateMachineArn;
+  const first = nextExecutionNumber(record, kind);
+  for (let n = first; n < first + 20; n++) {
+    const name = executionNameFor(provisioningId, kind, n);
+    if (record?.executions.some((e) => e.name === name)) continue;
+    if (!(await describe(deps, executionArnOf(machine, name)))) return name;
+  }
+  throw new ApiError(409, 'NoFreeExecutionName', `no free execution name for provisioning ${provisioningId}; use another provisioningId`);
+}
+
+/**
+ * Register an execution in the registry (the claim: a conditional write, so two callers cannot both start one),
+ * then start it. If the start fails, the claimed execution is recorded as failed to start and the record is
+ * otherwise left as it was.
+ */
+async function claimAndStart(
+  provisioningId: string,
+  kind: ExecutionKind,
+  record: RegistryRecord | undefined,
+  input: Record<string, unknown>,
+  request: Record<string, unknown> | undefined,
+  deps: ProvisioningServiceDeps,
+): Promise<StartedExecution> {
+  const machine = kind === 'provision' ? deps.provisionStateMachineArn : deps.teardownStateMachineArn;
+  const name = await freeExecutionName(provisioningId, kind, record, deps);
+  const now = nowIso();
+  const entry: ExecutionEntry = { kind, name, executionArn: executionArnOf(machine, name), startedAt: now, status: 'RUNNING' };
+  const status: RegistryStatus = kind === 'provision' ? 'PROVISIONING' : 'TEARING_DOWN';
+  const claimed = record
+    ? await saveRecord(
+        { ...record, status, ...(request ? { request, outputs: null } : {}), currentExecution: entry, executions: [...record.executions, entry], updatedAt: now },
+        record.version,
+        deps.registry,
+      )
+    : await createRecord({ provisioningId, status, request: request ?? null, outputs: null, currentExecution: entry, executions: [entry], createdAt: now, updatedAt: now, version: 1 }, deps.registry);
+  const inputText = JSON.stringify(input);
+  try {
+    const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: machine, name, input: inputText }));
+    return { provisioningId, executionArn: out.executionArn!, status, startedAt: isoOf(out.startDate) ?? now };
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
+      // The name was free a moment ago: someone started it outside the registry. Ours only if it has our input.
+      const existing = await describe(deps, entry.executionArn);
+      if (existing && sameJson(parseJson(existing.input), input)) {
+        return { provisioningId, executionArn: entry.executionArn, status, startedAt: isoOf(existing.startDate) ?? now };
+      }
+    }
+    const failed: ExecutionEntry = { ...entry, status: 'FAILED', stoppedAt: nowIso(), outcome: record?.status ?? 'FAILED', error: { error: (error as Error).name, cause: `StartExecution failed: ${(error as Error).message}` } };
+    const restored: RegistryRecord = record
+      ? { ...record, executions: [...record.executions, failed], updatedAt: nowIso() }
+      : { ...claimed, status: 'FAILED', currentExecution: null, executions: [failed], updatedAt: nowIso() };
+    await saveRecord(restored, claimed.version, deps.registry).catch((e: unknown) => {
+      if (!(e instanceof StaleRecordError)) throw e; // the execution did start after all, and recorded itself
+    });
+    throw error;
+  }
+}
+
+function startedFrom(record: RegistryRecord, execution: ExecutionEntry): StartedExecution {
+  return { provisioningId: record.provisioningId, executionArn: execution.executionArn, status: record.status, startedAt: execution.startedAt };
+}
+
+/**
+ * Start a provisioning, by the lifecycle rules (shared/registry/lifecycle.ts `decideStart`): a new ID starts attempt
+ * 1 (execution `<id>`); the same ID and request while it runs or after it succeeded is the same provisioning; the
+ * same request after a failure starts a new attempt (`<id>--2`, ...); another request is a conflict (409). Without an
+ * ID (in the body or as the idempotency key) a new one is made. The registry records the start before the execution
+ * begins.
+ *
+ * @throws InvalidInputError (400) for a bad request; ApiError 409 when the rules refuse.
+ * @example await startProvisioning({ projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-1' } }, deps, 'order-42')
+ */
+export async function startProvisioning(body: unknown, deps: ProvisioningServiceDeps, idempotencyKey?: string): Promise<StartedExecution> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidInputError([{ field: '(request)', rule: 'must be a JSON object' }]);
+  const given = (body as { provisioningId?: unknown }).provisioningId;
+  if (idempotencyKey !== undefined && given !== undefined && given !== idempotencyKey) {
+    throw new InvalidInputError([{ field: 'provisioningId', rule: `differs from the Idempotency-Key header (${idempotencyKey}); send one or make them equal` }]);
+  }
+  const provisioningId = (given as string | undefined) ?? idempotencyKey ?? `p-${randomUUID()}`;
+  const request = { ...(body as Record<string, unknown>), provisioningId };
+  parseRequest(request); // the state machine validates again (console starts); this answers the API caller at once
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const record = await loadProvisioning(provisioningId, deps);
+    const decision = decideStart(record, provisioningId, request);
+    if (decision.action === 'refuse') throw refused(decision);
+    if (decision.action === 'existing') return startedFrom(record!, decision.execution);
+    try {
+      return await claimAndStart(provisioningId, 'provision', record, request, request, deps);
+    } catch (error) {
+      if (!(error instanceof StaleRecordError)) throw error; // else someone else wrote first: read and decide again
+    }
+  }
+  throw new ApiError(409, 'ConcurrentChange', `provisioning ${provisioningId} kept changing while starting; try again`);
+}
+
+/**
+ * The status of a provisioning: from the registry (status, request, outputs, every execution that acted on it), plus
+ * per-step progress from the latest attempt's execution history while Step Functions still has it.
+ * @throws ApiError 404 when there is no such provisioning.
+ */
+export async function getProvisioning(provisioningId: string, deps: ProvisioningServiceDeps): Promise<ProvisioningStatus> {
   checkId(provisioningId);
-  const execution = await describe(deps, executionArnOf(deps.provisionStateMachineArn, provisioningId));
-  if (!execution) throw new ApiError(404, 'ProvisioningNotFound', `no provisioning ${provisioningId}`);
-  return { request: JSON.parse(execution.input ?? '{}') as ProvisioningRequest, status: execution.status!, outputs: execution.output ? JSON.parse(execution.output) : null };
+  const record = await loadProvisioning(provisioningId, deps);
+  if (!record) throw notFound(provisioningId);
+  const attempt = executionsOf(record, 'provision').at(-1);
+  const teardown = executionsOf(record, 'teardown').at(-1);
+  let steps: StepProgress[] = [];
+  let historyAvailable = false;
+  if (attempt) {
+    try {
+      steps = summarizeHistory(await fullHistory(deps.sfn, attempt.executionArn));
+      historyAvailable = true;
+    } catch (error) {
+      if (!(error instanceof ExecutionDoesNotExist || (error as Error).name === 'ExecutionDoesNotExist')) throw error;
+    }
+  }
+  const summary = attempt ? summaryOf(attempt) : undefined;
+  return {
+    provisioningId,
+    status: record.status,
+    executionArn: attempt?.executionArn ?? null,
+    startedAt: attempt?.startedAt ?? null,
+    stoppedAt: attempt?.stoppedAt ?? null,
+    steps,
+    historyAvailable,
+    outputs: record.outputs,
+    error: summary?.error ?? null,
+    teardown: teardown ? { executionArn: teardown.executionArn, status: teardown.status, startedAt: teardown.startedAt, stoppedAt: teardown.stoppedAt ?? null, error: summaryOf(teardown).error } : null,
+    request: record.request,
+    region: regionOf(record) ?? null,
+    currentExecution: record.currentExecution ? summaryOf(record.currentExecution) : null,
+    executions: record.executions.map(summaryOf),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+/**
+ * A page of provisionings from the registry, optionally only those of one status (newest change first).
+ * @throws InvalidInputError (400) for an unknown status, a bad limit or a foreign nextToken.
+ * @example await listProvisionings({ status: 'SUCCEEDED', limit: 50 }, deps) // { provisionings: [...], nextToken? }
+ */
+export async function listProvisionings(
+  query: { status?: string; limit?: string | number; nextToken?: string },
+  deps: ProvisioningServiceDeps,
+): Promise<{ provisionings: ProvisioningSummary[]; nextToken?: string }> {
+  const limit = query.limit === undefined || query.limit === '' ? undefined : Number(query.limit);
+  const page = await listRecords({ status: query.status || undefined, limit, nextToken: query.nextToken || undefined }, deps.registry);
+  return {
+    provisionings: page.records.map((r) => ({
+      provisioningId: r.provisioningId,
+      status: r.status,
+      projectName: typeof r.request?.projectName === 'string' ? r.request.projectName : null,
+      region: regionOf(r) ?? null,
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+      currentExecution: r.currentExecution ? summaryOf(r.currentExecution) : null,
+      attempts: executionsOf(r, 'provision').length,
+      teardowns: executionsOf(r, 'teardown').length,
+    })),
+    ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+  };
+}
+
+/** The teardown input of a provisioning, from its registry record (its latest request and outputs, and the tags). */
+function teardownInputOf(record: RegistryRecord, force: boolean): Record<string, unknown> {
+  if (!record.request) {
+    throw new ApiError(409, 'NothingToTearDown', `provisioning ${record.provisioningId} has no recorded request (only a teardown ever named it): run the teardown state machine with its region`);
+  }
+  const request = { ...record.request, provisioningId: record.provisioningId } as ProvisioningRequest;
+  const input = teardownInputFor(record.provisioningId, request, record.outputs, force ? { force } : {});
+  try {
+    parseTeardownRequest(input);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    throw new ApiError(409, 'NothingToTearDown', `provisioning ${record.provisioningId} never had a valid request (${error.problems.map((p) => `${p.field}: ${p.rule}`).join('; ')}), so it made nothing to tear down`);
+  }
+  return input;
+}
+
+/**
+ * Start tearing a provisioning down, by the lifecycle rules (shared/registry/lifecycle.ts `decideTeardown`): refused
+ * (409, naming the execution) while a provisioning attempt runs; after a teardown succeeded, that teardown; after a
+ * failed one, a new attempt. A running teardown is joined (the custom resource waits for it) unless
+ * `whileTearingDown: 'refuse'` (the HTTP API answers 409). Works from the registry alone: a provisioning whose
+ * executions Step Functions has long forgotten still tears down, from its recorded request and its tags.
+ *
+ * @throws ApiError 404 when there is no such provisioning; 409 when the rules refuse.
+ * @example await startTeardown('p-1', deps, { whileTearingDown: 'refuse' })
+ */
+export async function startTeardown(provisioningId: string, deps: ProvisioningServiceDeps, options: { whileTearingDown?: 'join' | 'refuse'; force?: boolean } = {}): Promise<StartedExecution> {
+  checkId(provisioningId);
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const record = await loadProvisioning(provisioningId, deps);
+    if (!record) throw notFound(provisioningId);
+    const decision = decideTeardown(record, { whileTearingDown: options.whileTearingDown ?? 'join' });
+    if (decision.action === 'refuse') throw refused(decision);
+    if (decision.action === 'existing') return startedFrom(record, decision.execution);
+    try {
+      return await claimAndStart(provisioningId, 'teardown', record, teardownInputOf(record, options.force === true), undefined, deps);
+    } catch (error) {
+      if (!(error instanceof StaleRecordError)) throw error;
+    }
+  }
+  throw new ApiError(409, 'ConcurrentChange', `provisioning ${provisioningId} kept changing while starting its teardown; try again`);
+}
+
+/** The latest request of a provisioning, its registry status and outputs: for operations on a finished provisioning. */
+export async function requestOf(provisioningId: string, deps: ProvisioningServiceDeps): Promise<{ request: ProvisioningRequest; status: RegistryStatus; outputs: unknown }> {
+  checkId(provisioningId);
+  const record = await loadProvisioning(provisioningId, deps);
+  if (!record) throw notFound(provisioningId);
+  return { request: { ...(record.request ?? {}), provisioningId } as ProvisioningRequest, status: record.status, outputs: record.outputs };
 }
 
 /** Check a request without starting anything: the normalised request, or the problems. */

@@ -1,4 +1,7 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -17,7 +20,7 @@ export interface AwsTarget {
 }
 
 /** Anything an SDK v3 client is: we only touch its middleware stack. */
-type AnyClient = EC2Client | IAMClient | Route53Client | S3Client | SFNClient | STSClient;
+type AnyClient = DynamoDBClient | EC2Client | IAMClient | Route53Client | S3Client | SFNClient | STSClient | EKSClient | ElasticLoadBalancingV2Client;
 
 /**
  * Hooks run on every client this factory builds. Only the local stack and the tests register one (the realism
@@ -26,7 +29,7 @@ type AnyClient = EC2Client | IAMClient | Route53Client | S3Client | SFNClient | 
 type ClientCustomizer = (client: AnyClient, service: ServiceName) => void;
 const customizers: ClientCustomizer[] = [];
 
-export type ServiceName = 'ec2' | 'iam' | 'route53' | 's3' | 'sts' | 'sfn';
+export type ServiceName = 'ec2' | 'iam' | 'route53' | 's3' | 'sts' | 'sfn' | 'dynamodb' | 'eks' | 'elbv2';
 
 /** Register a hook that every client built from now on goes through. Returns a function that removes it. */
 export function registerClientCustomizer(customizer: ClientCustomizer): () => void {
@@ -91,7 +94,13 @@ export const route53Client = (target: AwsTarget): Route53Client => build('route5
  * breaks TLS), and moto/LocalStack endpoints need it; AWS still serves path-style requests for existing clients.
  */
 export const s3Client = (target: AwsTarget): S3Client => build('s3', target, (c) => new S3Client({ ...c, forcePathStyle: true }));
+/** EKS client for the target: CheckInUse reads which clusters use our VPC or our roles (read-only). */
+export const eksClient = (target: AwsTarget): EKSClient => build('eks', target, (c) => new EKSClient(c));
+/** Elastic Load Balancing v2 client for the target: CheckInUse reads the load balancers in our VPC (read-only). */
+export const elbv2Client = (target: AwsTarget): ElasticLoadBalancingV2Client => build('elbv2', target, (c) => new ElasticLoadBalancingV2Client(c));
 /** STS client for the target. */
 export const stsClient = (target: AwsTarget): STSClient => build('sts', target, (c) => new STSClient(c));
+/** DynamoDB client for the registry: always our own account (the table lives there), never an assumed role. */
+export const dynamodbClient = (region: string): DynamoDBClient => build('dynamodb', { region }, (c) => new DynamoDBClient(c));
 /** Step Functions client: always our own account (the state machines live there), never an assumed role. */
 export const sfnClient = (region: string): SFNClient => build('sfn', { region }, (c) => new SFNClient(c));

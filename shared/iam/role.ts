@@ -11,10 +11,10 @@ import {
   ListRoleTagsCommand,
   ListRolesCommand,
   PutRolePermissionsBoundaryCommand,
-  RemoveRoleFromInstanceProfileCommand,
   TagRoleCommand,
   UpdateAssumeRolePolicyCommand,
   type IAMClient,
+  type InstanceProfile,
   type Role,
   type Tag,
 } from '@aws-sdk/client-iam';
@@ -311,10 +311,42 @@ async function tolerant(what: string, call: () => Promise<unknown>): Promise<boo
 }
 
 /**
- * Empty one role of ours (managed and inline policies; for the EKS role also its instance profiles) and delete it.
- * True when this call deleted it, false when it was gone before DeleteRole (a parallel teardown).
+ * The instance profiles that hold a role (IAM's DeleteRole refuses while there is one). Empty when the role is gone.
+ * We create no instance profile: any profile found is someone else's (an EKS managed node group's, or a person's).
+ *
+ * @example await instanceProfilesOf(iam, 'zilliz-byoc-demo-eks-role') // [{ InstanceProfileName: 'eks-1a2b...', ... }]
+ */
+export async function instanceProfilesOf(iam: IAMClient, roleName: string): Promise<InstanceProfile[]> {
+  try {
+    return await listAll(async (Marker) => {
+      const out = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName, Marker }));
+      return { items: out.InstanceProfiles ?? [], marker: out.IsTruncated ? out.Marker : undefined };
+    });
+  } catch (error) {
+    if (isNotFound(error, ...NO_SUCH_ENTITY)) return [];
+    throw translateAwsError(error, `list the instance profiles of role ${roleName}`);
+  }
+}
+
+/**
+ * Empty one role of ours (managed and inline policies) and delete it. True when this call deleted it, false when it
+ * was gone before DeleteRole (a parallel teardown).
+ *
+ * Issue 10: a role in an instance profile is in use (EC2 instances, an EKS node group). We create no instance
+ * profile, so the profile is someone else's, and we never take our role out of it: the role is left exactly as it
+ * is (its policies too: stripping them would break the nodes that use it while DeleteRole still fails), and
+ * `DependencyViolationError` names the profiles. The state machine retries it, then FindLeftovers lists the role and
+ * the teardown ends with TeardownIncompleteError naming it. CheckInUse refuses such a teardown unless forced.
  */
 async function deleteOwnedRole(iam: IAMClient, roleName: string, kind: RoleKind): Promise<boolean> {
+  const profiles = await instanceProfilesOf(iam, roleName);
+  if (profiles.length > 0) {
+    const names = profiles.map((p) => p.InstanceProfileName ?? p.Arn).join(', ');
+    throw new DependencyViolationError(
+      `IAM role ${roleName} is in instance profile(s) ${names}, which we did not create: not removing it from them, so the role stays. ` +
+        `Delete what uses the profile (or take the role out of it yourself), then run the teardown again`,
+    );
+  }
   const attached = await listAll(async (Marker) => {
     const out = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker }));
     return { items: out.AttachedPolicies ?? [], marker: out.IsTruncated ? out.Marker : undefined };
@@ -330,20 +362,6 @@ async function deleteOwnedRole(iam: IAMClient, roleName: string, kind: RoleKind)
   });
   for (const PolicyName of inline) {
     await tolerant(`delete inline policy ${PolicyName} of role ${roleName}`, () => iam.send(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName })));
-  }
-  if (kind === 'eks') {
-    // We add the role to no instance profile, but EKS managed node groups may: IAM refuses to delete it while it is
-    // in one. Only the EKS role does this; an instance profile holding the storage or cross-account role is someone
-    // else's doing, so DeleteRole's DeleteConflict (retried, then reported as left) is the honest answer there.
-    const profiles = await listAll(async (Marker) => {
-      const out = await iam.send(new ListInstanceProfilesForRoleCommand({ RoleName: roleName, Marker }));
-      return { items: out.InstanceProfiles ?? [], marker: out.IsTruncated ? out.Marker : undefined };
-    });
-    for (const profile of profiles) {
-      await tolerant(`remove role ${roleName} from instance profile ${profile.InstanceProfileName}`, () =>
-        iam.send(new RemoveRoleFromInstanceProfileCommand({ RoleName: roleName, InstanceProfileName: profile.InstanceProfileName })),
-      );
-    }
   }
   const deleted = await tolerant(`delete IAM role ${roleName}`, () => iam.send(new DeleteRoleCommand({ RoleName: roleName })));
   if (deleted) logger.info('deleted role', { roleName, kind });
@@ -405,9 +423,10 @@ export async function deleteRoles(
 export type DeleteEksRoleResult = DeleteRolesResult;
 
 /**
- * Undo of CreateEksRole (and of the policy steps): detach every managed policy, delete every inline policy,
- * take the role out of any instance profile, delete the role ({@link deleteRoles}: only ours; `notFound` for a
- * role that was not there).
+ * Undo of CreateEksRole (and of the policy steps): detach every managed policy, delete every inline policy, delete
+ * the role ({@link deleteRoles}: only ours; `notFound` for a role that was not there). A role still in an instance
+ * profile is never taken out of it (we create none, so it is someone else's): it is left untouched and
+ * `DependencyViolationError` names the profile (issue 10).
  *
  * @example await deleteEksRole(state.config, state.eksRole, { iam });
  */

@@ -15,7 +15,7 @@ import { DependencyViolationError, EventualConsistencyError, ResourceFailedError
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
 import { clientToken, ownershipFilters, tagSpecification } from '../tags';
-import { keepOwned, ownedResources } from './ownership';
+import { UndoTally, chooseKeeper, keepOwned, ownedResources } from './ownership';
 import type { NatGatewayState, NatGatewayStatus, NetworkState, SubnetsState, UndoResult } from './types';
 
 export const NAT_GATEWAY_RESOURCE = 'nat-gateway';
@@ -66,21 +66,51 @@ async function describeAddress(ec2: EC2Client, allocationId: string): Promise<Ad
   }
 }
 
-/** The Elastic IP for the NAT gateway: the one this provisioning already allocated, or a new one (no ClientToken). */
+/**
+ * The Elastic IP for the NAT gateway. AllocateAddress takes no ClientToken, so the provisioning-ID tag (set in the
+ * call, `TagSpecifications`) is the idempotency key: find by tag first; after an allocation, look again, keep one and
+ * release the others, so a second address allocated by a retry after a lost answer is released by this step (an
+ * Elastic IP is billed while allocated). The one kept is the lowest allocation ID among those free; an address a NAT
+ * gateway of ours still holds (one being deleted) or that is associated with anything is never released here. If the
+ * new address is not listed by tag yet, EC2's listing lags and an earlier one may be hidden too:
+ * `EventualConsistencyError`, and the retry sees them all.
+ */
 async function natAddress(ec2: EC2Client, config: ProvisioningConfig): Promise<string> {
-  const [found] = await findNatAddresses(ec2, config.provisioningId);
-  if (found?.AllocationId) {
-    logger.info('found existing Elastic IP', { allocationId: found.AllocationId });
-    return found.AllocationId;
+  let addresses = await findNatAddresses(ec2, config.provisioningId);
+  if (addresses.length > 0) {
+    logger.info('found existing Elastic IP', { allocationIds: addresses.map((a) => a.AllocationId) });
+  } else {
+    let created: string | undefined;
+    try {
+      const out = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpecification(config, 'elastic-ip', NAT_EIP_RESOURCE) }));
+      created = out.AllocationId;
+      logger.info('allocated Elastic IP', { allocationId: out.AllocationId, publicIp: out.PublicIp });
+    } catch (error) {
+      throw translateAwsError(error, 'allocate an Elastic IP for the NAT gateway');
+    }
+    if (!created) throw new EventualConsistencyError('EC2 returned no allocation ID for the Elastic IP');
+    addresses = await findNatAddresses(ec2, config.provisioningId);
+    if (!addresses.some((a) => a.AllocationId === created)) {
+      throw new EventualConsistencyError(`Elastic IP ${created} is not listed by its tags yet; the retry checks that no earlier attempt left a second one`);
+    }
   }
-  try {
-    const out = await ec2.send(new AllocateAddressCommand({ Domain: 'vpc', TagSpecifications: tagSpecification(config, 'elastic-ip', NAT_EIP_RESOURCE) }));
-    if (!out.AllocationId) throw new EventualConsistencyError('EC2 returned no allocation ID for the Elastic IP');
-    logger.info('allocated Elastic IP', { allocationId: out.AllocationId, publicIp: out.PublicIp });
-    return out.AllocationId;
-  } catch (error) {
-    throw translateAwsError(error, 'allocate an Elastic IP for the NAT gateway');
+  if (addresses.length === 1) return addresses[0].AllocationId!;
+
+  const held = new Set((await findNatGateways(ec2, config.provisioningId)).filter((n) => n.State !== 'deleted').flatMap((n) => (n.NatGatewayAddresses ?? []).map((a) => a.AllocationId)));
+  const inUse = (a: Address) => held.has(a.AllocationId) || Boolean(a.AssociationId);
+  const free = addresses.filter((a) => !inUse(a));
+  const { keep } = chooseKeeper(free.length > 0 ? free : addresses, (a) => a.AllocationId!, () => false);
+  for (const extra of addresses.filter((a) => a !== keep && !inUse(a))) {
+    const id = extra.AllocationId!;
+    try {
+      await ec2.send(new ReleaseAddressCommand({ AllocationId: id }));
+      logger.warn('released a duplicate Elastic IP (an earlier attempt allocated it, its answer was lost)', { allocationId: id, kept: keep.AllocationId });
+    } catch (error) {
+      if (isNotFound(error, 'InvalidAllocationID.NotFound')) continue; // a concurrent attempt released it first
+      logger.warn('could not release a duplicate Elastic IP; the rollback or teardown releases it by tag', { allocationId: id, error: awsErrorCode(error) });
+    }
   }
+  return keep.AllocationId!;
 }
 
 /**
@@ -155,11 +185,13 @@ export async function checkNatGateway(config: TargetConfig, state: NetworkState,
  * (named in the state, or found by tag) that is not already going. Returns at once: the gateway goes `deleting`,
  * and ReleaseElasticIp waits for it by raising `DependencyViolationError` until it is `deleted`.
  *
- * @example await deleteNatGateway(config, state, { ec2 }) // { deleted: ['nat-1'] }
+ * What was already gone (or `deleted`) is reported in `notFound`; one already `deleting` counts as deleted.
+ *
+ * @example await deleteNatGateway(config, state, { ec2 }) // { deleted: ['nat-1'], notFound: [] }
  */
 export async function deleteNatGateway(config: TargetConfig, state: NetworkState, deps: { ec2: EC2Client }): Promise<UndoResult> {
   const { ec2 } = deps;
-  const gateways = await ownedResources({
+  const { owned, notFound } = await ownedResources({
     provisioningId: config.provisioningId,
     kind: 'NAT gateway',
     found: await findNatGateways(ec2, config.provisioningId),
@@ -168,21 +200,25 @@ export async function deleteNatGateway(config: TargetConfig, state: NetworkState
     tagsOf: (n) => n.Tags,
     describe: (id) => describeNatGateway(ec2, id),
   });
-  const deleted: string[] = [];
-  for (const nat of gateways) {
+  const tally = new UndoTally(notFound);
+  for (const nat of owned) {
     const id = nat.NatGatewayId!;
-    // Only delete what EC2 listed: moto answers a DeleteNatGateway of an unknown ID with an HTTP 500.
-    if (nat.State !== 'deleted' && nat.State !== 'deleting') {
+    // `deleted`: gone already (EC2 lists it for a while). `deleting`: an earlier attempt of this step deleted it.
+    if (nat.State === 'deleted') tally.notFound.push(id);
+    else if (nat.State === 'deleting') tally.deleted.push(id);
+    else {
+      // Only delete what EC2 listed: moto answers a DeleteNatGateway of an unknown ID with an HTTP 500.
       try {
         await ec2.send(new DeleteNatGatewayCommand({ NatGatewayId: id }));
         logger.info('deleting NAT gateway', { natGatewayId: id });
+        tally.deleted.push(id);
       } catch (error) {
         if (!isNotFound(error, 'NatGatewayNotFound', 'InvalidNatGatewayID.NotFound')) throw translateAwsError(error, `delete NAT gateway ${id}`);
+        tally.notFound.push(id);
       }
     }
-    if (nat.State !== 'deleted') deleted.push(id);
   }
-  return { deleted };
+  return tally.result();
 }
 
 /**
@@ -191,11 +227,13 @@ export async function deleteNatGateway(config: TargetConfig, state: NetworkState
  * associated with anything else, raise `DependencyViolationError` so the state machine retries later: releasing
  * an address in use fails on AWS, and must not be allowed to "succeed" on an emulator that lets it.
  *
- * @example await releaseElasticIp(config, state, { ec2 }) // { deleted: ['eipalloc-1'] }
+ * An address already released is reported in `notFound`, not as deleted.
+ *
+ * @example await releaseElasticIp(config, state, { ec2 }) // { deleted: ['eipalloc-1'], notFound: [] }
  */
 export async function releaseElasticIp(config: TargetConfig, state: NetworkState, deps: { ec2: EC2Client }): Promise<UndoResult> {
   const { ec2 } = deps;
-  const addresses = await ownedResources({
+  const { owned: addresses, notFound } = await ownedResources({
     provisioningId: config.provisioningId,
     kind: 'Elastic IP',
     found: await findNatAddresses(ec2, config.provisioningId),
@@ -204,7 +242,8 @@ export async function releaseElasticIp(config: TargetConfig, state: NetworkState
     tagsOf: (a) => a.Tags,
     describe: (id) => describeAddress(ec2, id),
   });
-  if (addresses.length === 0) return { deleted: [] };
+  const tally = new UndoTally(notFound);
+  if (addresses.length === 0) return tally.result();
 
   const gateways = await findNatGateways(ec2, config.provisioningId);
   const named = state.natGateway?.natGatewayId;
@@ -212,7 +251,6 @@ export async function releaseElasticIp(config: TargetConfig, state: NetworkState
     const nat = await describeNatGateway(ec2, named);
     if (nat) gateways.push(nat);
   }
-  const deleted: string[] = [];
   for (const address of addresses) {
     const id = address.AllocationId!;
     const users = gateways.filter((n) => n.State !== 'deleted' && (n.NatGatewayAddresses ?? []).some((a) => a.AllocationId === id));
@@ -230,13 +268,14 @@ export async function releaseElasticIp(config: TargetConfig, state: NetworkState
     try {
       await ec2.send(new ReleaseAddressCommand({ AllocationId: id }));
       logger.info('released Elastic IP', { allocationId: id });
+      tally.deleted.push(id);
     } catch (error) {
       if (awsErrorCode(error) === 'InvalidIPAddress.InUse') {
         throw new DependencyViolationError(`Elastic IP ${id} is still in use; retry once its NAT gateway is deleted`, { cause: error });
       }
       if (!isNotFound(error, 'InvalidAllocationID.NotFound')) throw translateAwsError(error, `release Elastic IP ${id}`);
+      tally.notFound.push(id);
     }
-    deleted.push(id);
   }
-  return { deleted };
+  return tally.result();
 }

@@ -6,9 +6,9 @@ import {
   DeleteHostedZoneCommand,
   GetChangeCommand,
   GetHostedZoneCommand,
+  ListHostedZonesByNameCommand,
   ListResourceRecordSetsCommand,
   ListTagsForResourcesCommand,
-  paginateListHostedZones,
   type HostedZone,
   type ResourceRecordSet,
   type Route53Client,
@@ -21,8 +21,9 @@ import { TAG_PROVISIONING_ID } from '../constants';
 import { EventualConsistencyError, ForeignResourceError, ResourceNotReadyError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
+import { PRIVATE_ZONE_NAME } from '../regions';
 import { clientToken, resourceTags } from '../tags';
-import { isOwnedBy } from './ownership';
+import { UndoTally, isOwnedBy } from './ownership';
 import type { NetworkState, PrivateDnsState, PrivateDnsStatus, UndoResult, VpcEndpointState, VpcEndpointStatus, VpcState } from './types';
 import { checkVpcEndpoint } from './vpc-endpoint';
 
@@ -62,18 +63,34 @@ async function zoneTags(route53: Route53Client, zoneIds: string[]): Promise<Map<
 }
 
 /**
- * The provisioning's private hosted zones: private zones (optionally of one name) whose CallerReference is ours
- * or that carry our provisioning-ID tag. Route 53 has no tag filter on listing, so this lists the private zones
- * and reads their tags in batches.
+ * The private hosted zones named `zoneName`, whoever made them. `ListHostedZonesByName` lists zones in name order
+ * starting at `zoneName`, zones of one name together, so the listing stops at the first other name: the cost
+ * depends on how many zones carry our name, not on how many the account has.
  */
-export async function findHostedZones(route53: Route53Client, provisioningId: string, zoneName?: string): Promise<OwnedZone[]> {
-  try {
-    const candidates: HostedZone[] = [];
-    for await (const page of paginateListHostedZones({ client: route53 }, {})) {
-      for (const zone of page.HostedZones ?? []) {
-        if (zone.Config?.PrivateZone && (!zoneName || sameName(zone.Name, zoneName))) candidates.push(zone);
-      }
+async function privateZonesNamed(route53: Route53Client, zoneName: string): Promise<HostedZone[]> {
+  const zones: HostedZone[] = [];
+  let from: { DNSName: string; HostedZoneId?: string } = { DNSName: zoneName };
+  for (;;) {
+    const out = await route53.send(new ListHostedZonesByNameCommand(from));
+    for (const zone of out.HostedZones ?? []) {
+      if (!sameName(zone.Name, zoneName)) return zones;
+      if (zone.Config?.PrivateZone) zones.push(zone);
     }
+    if (!out.IsTruncated || !out.NextDNSName || !sameName(out.NextDNSName, zoneName)) return zones;
+    from = { DNSName: out.NextDNSName, HostedZoneId: out.NextHostedZoneId };
+  }
+}
+
+/**
+ * The provisioning's private hosted zones: private zones named `zoneName` (V10's `byoc.zillizcloud.com` unless
+ * told otherwise) whose CallerReference is ours or that carry our provisioning-ID tag. Route 53 has no tag filter on
+ * listing, so this lists the zones of that name (`ListHostedZonesByName`) and reads the tags of only those.
+ *
+ * @example const [ours] = await findHostedZones(route53, 'p-1'); // { zone, tags }
+ */
+export async function findHostedZones(route53: Route53Client, provisioningId: string, zoneName: string = PRIVATE_ZONE_NAME): Promise<OwnedZone[]> {
+  try {
+    const candidates = await privateZonesNamed(route53, zoneName);
     const tags = await zoneTags(route53, candidates.map((z) => bareId(z.Id!)));
     return candidates
       .map((zone) => ({ zone, tags: tags.get(bareId(zone.Id!)) ?? [] }))
@@ -238,18 +255,20 @@ function asListed(record: ResourceRecordSet): ResourceRecordSet {
 /**
  * Undo of {@link createPrivateDns}: empty each private hosted zone of the provisioning (named in `$.privateDns`, or
  * found by CallerReference/tag) of everything but its SOA and NS records, then delete it. Deleting a private zone
- * also ends its VPC association (Route 53 does not let the last VPC be disassociated). "Not found" is success;
- * a zone named in the state that is not ours raises `ForeignResourceError`.
+ * also ends its VPC association (Route 53 does not let the last VPC be disassociated). "Not found" is success,
+ * reported in `notFound`; a zone named in the state that is not ours raises `ForeignResourceError`.
  *
- * @example await deletePrivateDns(config, state, { route53 }) // { deleted: ['Z123'] }
+ * @example await deletePrivateDns(config, state, { route53 }) // { deleted: ['Z123'], notFound: [] }
  */
 export async function deletePrivateDns(config: TargetConfig, state: NetworkState, deps: { route53: Route53Client }): Promise<UndoResult> {
   const { route53 } = deps;
   const zones = (await findHostedZones(route53, config.provisioningId)).map((z) => z.zone);
+  const tally = new UndoTally();
   const named = state.privateDns?.hostedZoneId;
   if (named && !zones.some((z) => bareId(z.Id!) === bareId(named))) {
     const found = await getHostedZone(route53, bareId(named));
-    if (found) {
+    if (!found) tally.notFound.push(bareId(named));
+    else {
       const tags = (await zoneTags(route53, [bareId(named)])).get(bareId(named)) ?? [];
       if (!isOurs(found.zone, tags, config.provisioningId)) {
         throw new ForeignResourceError(`hosted zone ${named} does not carry ${TAG_PROVISIONING_ID}=${config.provisioningId}; not deleting it`);
@@ -257,7 +276,6 @@ export async function deletePrivateDns(config: TargetConfig, state: NetworkState
       zones.push(found.zone);
     }
   }
-  const deleted: string[] = [];
   for (const zone of zones) {
     const id = bareId(zone.Id!);
     try {
@@ -273,9 +291,10 @@ export async function deletePrivateDns(config: TargetConfig, state: NetworkState
       }
       await route53.send(new DeleteHostedZoneCommand({ Id: id }));
       logger.info('deleted private hosted zone', { hostedZoneId: id });
+      tally.deleted.push(id);
     } catch (error) {
       if (isNotFound(error, 'NoSuchHostedZone')) {
-        // gone already
+        tally.notFound.push(id); // gone already (a concurrent run)
       } else if (awsErrorCode(error) === 'InvalidChangeBatch') {
         // A record changed between our listing and the delete (a concurrent run): list again on the retry.
         throw new EventualConsistencyError(`the records of hosted zone ${id} changed while deleting them`, { cause: error });
@@ -283,7 +302,6 @@ export async function deletePrivateDns(config: TargetConfig, state: NetworkState
         throw translateAwsError(error, `empty and delete hosted zone ${id}`);
       }
     }
-    deleted.push(id);
   }
-  return { deleted };
+  return tally.result();
 }

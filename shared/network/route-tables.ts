@@ -17,7 +17,7 @@ import { EventualConsistencyError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
 import { clientToken, ownershipFilters, tagSpecification, tagValue } from '../tags';
-import { keepOwned, ownedResources } from './ownership';
+import { UndoTally, keepOwned, ownedResources } from './ownership';
 import type { InternetGatewayState, NatGatewayState, NetworkState, RouteTablesState, SubnetsState, UndoResult, VpcState } from './types';
 
 export const PUBLIC_ROUTE_TABLE_RESOURCE = 'public-route-table';
@@ -151,13 +151,14 @@ export async function createRouteTables(
 
 /**
  * Undo of {@link createRouteTables}: for each route table of the provisioning (named in the state, or found by
- * tag), remove its subnet associations, then delete it (its routes go with it). "Not found" is success.
+ * tag), remove its subnet associations, then delete it (its routes go with it). "Not found" is success, reported
+ * in `notFound`.
  *
- * @example await deleteRouteTables(config, state, { ec2 }) // { deleted: ['rtb-1', 'rtb-2'] }
+ * @example await deleteRouteTables(config, state, { ec2 }) // { deleted: ['rtb-1', 'rtb-2'], notFound: [] }
  */
 export async function deleteRouteTables(config: TargetConfig, state: NetworkState, deps: { ec2: EC2Client }): Promise<UndoResult> {
   const { ec2 } = deps;
-  const tables = await ownedResources({
+  const { owned: tables, notFound } = await ownedResources({
     provisioningId: config.provisioningId,
     kind: 'route table',
     found: await findRouteTables(ec2, config.provisioningId),
@@ -166,7 +167,7 @@ export async function deleteRouteTables(config: TargetConfig, state: NetworkStat
     tagsOf: (t) => t.Tags,
     describe: (id) => describeRouteTable(ec2, id),
   });
-  const deleted: string[] = [];
+  const tally = new UndoTally(notFound);
   for (const table of tables) {
     const id = table.RouteTableId!;
     try {
@@ -181,10 +182,11 @@ export async function deleteRouteTables(config: TargetConfig, state: NetworkStat
       }
       await ec2.send(new DeleteRouteTableCommand({ RouteTableId: id }));
       logger.info('deleted route table', { routeTableId: id });
+      tally.deleted.push(id);
     } catch (error) {
       if (!isNotFound(error, 'InvalidRouteTableID.NotFound')) throw translateAwsError(error, `disassociate and delete route table ${id}`);
+      tally.notFound.push(id);
     }
-    deleted.push(id);
   }
-  return { deleted };
+  return tally.result();
 }

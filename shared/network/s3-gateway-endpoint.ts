@@ -20,11 +20,8 @@ const NOT_FOUND = ['InvalidVpcEndpointId.NotFound', 'InvalidVpcEndpoint.NotFound
 const stateOf = (endpoint: VpcEndpoint): string => (endpoint.State ?? 'available').toLowerCase();
 const isGone = (endpoint: VpcEndpoint): boolean => ['deleting', 'deleted'].includes(stateOf(endpoint));
 
-/** What DeleteS3GatewayEndpoint returns: what it deleted (or found being deleted), and what was not there. */
-export interface S3GatewayEndpointUndoResult extends UndoResult {
-  /** IDs the state named, or the tag found, that no longer exist (or are `deleted`): nothing to do for them. */
-  notFound: string[];
-}
+/** What DeleteS3GatewayEndpoint returns: what it deleted (or found being deleted), and what was not there (as every network undo). */
+export type S3GatewayEndpointUndoResult = UndoResult;
 
 /**
  * The provisioning's S3 gateway endpoints, found by the ownership tags (any state, never the V9 interface

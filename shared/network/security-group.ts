@@ -19,7 +19,7 @@ import { DependencyViolationError, EventualConsistencyError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
 import { ownershipFilters, tagSpecification, tagValue } from '../tags';
-import { keepOwned, ownedResources } from './ownership';
+import { UndoTally, keepOwned, ownedResources } from './ownership';
 import type { NetworkState, SecurityGroupState, UndoResult, VpcState } from './types';
 
 export const SECURITY_GROUP_RESOURCE = 'security-group';
@@ -296,14 +296,14 @@ async function usersOf(ec2: EC2Client, group: SecurityGroup): Promise<string[]> 
 
 /**
  * Undo of {@link createSecurityGroup}: delete the group named in the state and every one found by tag. "Not
- * found" is success; while the VPC endpoint (or its network interfaces) still uses the group,
+ * found" is success, reported in `notFound`; while the VPC endpoint (or its network interfaces) still uses the group,
  * `DependencyViolationError` tells the state machine to retry later.
  *
- * @example await deleteSecurityGroup(config, state, { ec2 }) // { deleted: ['sg-1'] }
+ * @example await deleteSecurityGroup(config, state, { ec2 }) // { deleted: ['sg-1'], notFound: [] }
  */
 export async function deleteSecurityGroup(config: TargetConfig, state: NetworkState, deps: { ec2: EC2Client }): Promise<UndoResult> {
   const { ec2 } = deps;
-  const groups = await ownedResources({
+  const { owned: groups, notFound } = await ownedResources({
     provisioningId: config.provisioningId,
     kind: 'security group',
     found: await findSecurityGroups(ec2, config.provisioningId),
@@ -312,7 +312,7 @@ export async function deleteSecurityGroup(config: TargetConfig, state: NetworkSt
     tagsOf: (g) => g.Tags,
     describe: (id) => describeSecurityGroup(ec2, id),
   });
-  const deleted: string[] = [];
+  const tally = new UndoTally(notFound);
   for (const group of groups) {
     const id = group.GroupId!;
     try {
@@ -320,10 +320,11 @@ export async function deleteSecurityGroup(config: TargetConfig, state: NetworkSt
       if (users.length > 0) throw new DependencyViolationError(`security group ${id} is still used by ${users.join(', ')}; retry once they are deleted`);
       await ec2.send(new DeleteSecurityGroupCommand({ GroupId: id }));
       logger.info('deleted security group', { groupId: id });
+      tally.deleted.push(id);
     } catch (error) {
       if (!isNotFound(error, 'InvalidGroup.NotFound', 'InvalidGroupId.NotFound')) throw translateAwsError(error, `delete security group ${id}`);
+      tally.notFound.push(id);
     }
-    deleted.push(id);
   }
-  return { deleted };
+  return tally.result();
 }

@@ -14,7 +14,7 @@ import { EventualConsistencyError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
 import { ownershipFilters, resourceTags, tagValue } from '../tags';
-import { keepOwned, ownedResources } from './ownership';
+import { UndoTally, keepOwned, ownedResources } from './ownership';
 import type { NetworkState, SubnetsState, UndoResult, VpcState } from './types';
 
 export const PUBLIC_SUBNET_RESOURCE = 'public-subnet';
@@ -50,6 +50,8 @@ interface PlannedSubnet {
   kind: typeof PUBLIC_SUBNET_RESOURCE | typeof PRIVATE_SUBNET_RESOURCE;
   cidr: string;
   availabilityZone: string;
+  /** V3: the physical zone; the subnet is created by it when the config has it. */
+  availabilityZoneId?: string;
   name: string;
 }
 
@@ -73,7 +75,8 @@ async function createSubnet(ec2: EC2Client, config: ProvisioningConfig, vpcId: s
       new CreateSubnetCommand({
         VpcId: vpcId,
         CidrBlock: subnet.cidr,
-        AvailabilityZone: subnet.availabilityZone,
+        // By zone ID when the config has one: the physical zone ValidateInput chose (EC2 takes one or the other).
+        ...(subnet.availabilityZoneId ? { AvailabilityZoneId: subnet.availabilityZoneId } : { AvailabilityZone: subnet.availabilityZone }),
         TagSpecifications: [{ ResourceType: 'subnet', Tags: subnetTags(config, subnet) }],
       }),
     );
@@ -111,7 +114,9 @@ async function reconcileSubnet(ec2: EC2Client, subnet: Subnet, plan: PlannedSubn
 
 /**
  * V3, V4, V8: the public /24 (in the first zone) and the three private /18s (one per zone, tagged
- * `kubernetes.io/role/internal-elb=1`), with public IPs on launch off. Find-or-create per CIDR: subnets this
+ * `kubernetes.io/role/internal-elb=1`), with public IPs on launch off. Each is created in its zone by zone ID (the
+ * physical zone ValidateInput chose; names differ per account), and the answer names the zone each subnet is really
+ * in, by name and ID, as EC2 reports it. Find-or-create per CIDR: subnets this
  * provisioning already made (found by tag in its VPC) are kept, so a re-run or a retry after a lost answer never
  * makes a second subnet. CreateSubnet takes no ClientToken; the tag is the only idempotency key.
  *
@@ -120,31 +125,38 @@ async function reconcileSubnet(ec2: EC2Client, subnet: Subnet, plan: PlannedSubn
 export async function createSubnets(config: ProvisioningConfig, vpc: VpcState, deps: { ec2: EC2Client }): Promise<SubnetsState> {
   const { ec2 } = deps;
   const existing = await findSubnets(ec2, config.provisioningId, vpc.vpcId);
-  const ids: string[] = [];
+  const made: Subnet[] = [];
   for (const plan of planned(config)) {
     const found = existing.find((s) => s.CidrBlock === plan.cidr && tagValue(s.Tags, TAG_RESOURCE) === plan.kind);
     const subnet = found ?? (await createSubnet(ec2, config, vpc.vpcId, plan));
-    if (found) logger.info('found existing subnet', { subnetId: found.SubnetId, cidr: plan.cidr });
+    if (found) logger.info('found existing subnet', { subnetId: found.SubnetId, cidr: plan.cidr, availabilityZone: found.AvailabilityZone });
+    // An older run may have put it elsewhere; it is kept (it may hold nodes), and Verify's V3 check reports it.
+    if (found && (plan.availabilityZoneId ? found.AvailabilityZoneId !== plan.availabilityZoneId : found.AvailabilityZone !== plan.availabilityZone)) {
+      logger.warn('existing subnet is not in the planned zone', { subnetId: found.SubnetId, zone: found.AvailabilityZoneId ?? found.AvailabilityZone, planned: plan.availabilityZoneId ?? plan.availabilityZone });
+    }
     await reconcileSubnet(ec2, subnet, plan);
-    ids.push(subnet.SubnetId!);
+    made.push(subnet);
   }
-  const [publicSubnetId, ...privateIds] = ids;
+  const [publicSubnet, ...privates] = made;
   return {
-    publicSubnetId,
-    privateSubnets: config.network.privateSubnets.map((s, i) => ({ subnetId: privateIds[i], cidr: s.cidr, availabilityZone: s.availabilityZone })),
+    publicSubnetId: publicSubnet.SubnetId!,
+    privateSubnets: config.network.privateSubnets.map((s, i) => {
+      const zoneId = privates[i].AvailabilityZoneId ?? s.availabilityZoneId;
+      return { subnetId: privates[i].SubnetId!, cidr: s.cidr, availabilityZone: privates[i].AvailabilityZone ?? s.availabilityZone, ...(zoneId ? { availabilityZoneId: zoneId } : {}) };
+    }),
   };
 }
 
 /**
  * Undo of {@link createSubnets}: delete the subnets named in `$.subnets` and every subnet found by tag. "Not
- * found" is success; a subnet still holding network interfaces (NAT gateway or endpoint being deleted) raises
+ * found" is success, reported in `notFound`; a subnet still holding network interfaces (NAT gateway or endpoint being deleted) raises
  * `DependencyViolationError`, which the state machine retries.
  *
- * @example await deleteSubnets(config, state, { ec2 }) // { deleted: ['subnet-1', ...] }
+ * @example await deleteSubnets(config, state, { ec2 }) // { deleted: ['subnet-1', ...], notFound: [] }
  */
 export async function deleteSubnets(config: TargetConfig, state: NetworkState, deps: { ec2: EC2Client }): Promise<UndoResult> {
   const { ec2 } = deps;
-  const subnets = await ownedResources({
+  const { owned: subnets, notFound } = await ownedResources({
     provisioningId: config.provisioningId,
     kind: 'subnet',
     found: await findSubnets(ec2, config.provisioningId),
@@ -153,16 +165,17 @@ export async function deleteSubnets(config: TargetConfig, state: NetworkState, d
     tagsOf: (s) => s.Tags,
     describe: (id) => describeSubnet(ec2, id),
   });
-  const deleted: string[] = [];
+  const tally = new UndoTally(notFound);
   for (const subnet of subnets) {
     const id = subnet.SubnetId!;
     try {
       await ec2.send(new DeleteSubnetCommand({ SubnetId: id }));
       logger.info('deleted subnet', { subnetId: id });
+      tally.deleted.push(id);
     } catch (error) {
       if (!isNotFound(error, 'InvalidSubnetID.NotFound')) throw translateAwsError(error, `delete subnet ${id}`);
+      tally.notFound.push(id);
     }
-    deleted.push(id);
   }
-  return { deleted };
+  return tally.result();
 }

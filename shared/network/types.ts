@@ -12,11 +12,12 @@ export interface VpcState {
   cidr?: string;
 }
 
-/** One private subnet (V3, V4). */
+/** One private subnet (V3, V4): its zone as EC2 reports it, by name (this account's) and by ID (the physical zone). */
 export interface PrivateSubnetState {
   subnetId: string;
   cidr: string;
   availabilityZone: string;
+  availabilityZoneId?: string;
 }
 
 /** `$.subnets`, written by CreateSubnets. */
@@ -118,7 +119,12 @@ export interface NetworkUndoState extends NetworkState {
   config: TargetConfig;
 }
 
-/** What every undo step returns: the IDs it deleted (or found already gone). */
+/**
+ * What every network undo step returns. `deleted`: what this step deleted (or found already being deleted, by an
+ * earlier attempt of it). `notFound`: what the state named or the tags found that was already gone, or never made.
+ * Nothing is ever in both; a second run of a step says `{ deleted: [], notFound: [...] }` or `{ deleted: [], notFound: [] }`.
+ */
 export interface UndoResult {
   deleted: string[];
+  notFound: string[];
 }

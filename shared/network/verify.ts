@@ -278,13 +278,19 @@ function checkV3(snapshot: NetworkSnapshot, roles: Roles, expect: Expectations):
   const rebuild = 'Tear the provisioning down and provision again: the subnets were not built as planned.';
   if (config) {
     const { publicSubnet, privateSubnets } = config.network;
+    // By zone ID where the config has one (the physical zone ValidateInput chose), else by this account's name.
+    const inPlannedZone = (subnet: Subnet, plan: { availabilityZone: string; availabilityZoneId?: string }) =>
+      plan.availabilityZoneId ? subnet.AvailabilityZoneId === plan.availabilityZoneId : subnet.AvailabilityZone === plan.availabilityZone;
+    const zoneText = (zone: { name?: string; id?: string }) => (zone.id ? `${zone.name} (${zone.id})` : `${zone.name}`);
+    const misplaced = (kind: string, subnet: Subnet, plan: { availabilityZone: string; availabilityZoneId?: string }) =>
+      `${kind} subnet ${subnet.SubnetId} is in ${zoneText({ name: subnet.AvailabilityZone, id: plan.availabilityZoneId && subnet.AvailabilityZoneId })}, not ${zoneText({ name: plan.availabilityZone, id: plan.availabilityZoneId })}`;
     const pub = roles.publicSubnets[0];
     if (!pub) found.fail(`no public subnet ${publicSubnet.cidr}`, rebuild);
-    else if (pub.AvailabilityZone !== publicSubnet.availabilityZone) found.fail(`public subnet ${pub.SubnetId} is in ${pub.AvailabilityZone}, not ${publicSubnet.availabilityZone}`, rebuild);
+    else if (!inPlannedZone(pub, publicSubnet)) found.fail(misplaced('public', pub, publicSubnet), rebuild);
     privateSubnets.forEach((plan, i) => {
       const subnet = roles.privateSubnets[i];
       if (!subnet) found.fail(`no private subnet ${plan.cidr}`, rebuild);
-      else if (subnet.AvailabilityZone !== plan.availabilityZone) found.fail(`private subnet ${subnet.SubnetId} is in ${subnet.AvailabilityZone}, not ${plan.availabilityZone}`, rebuild);
+      else if (!inPlannedZone(subnet, plan)) found.fail(misplaced('private', subnet, plan), rebuild);
     });
   }
   // Ours must be exactly the guide's sizes; an existing VPC's sizes are the guide's recommendation (a VPC that is

@@ -8,17 +8,22 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { ProvisioningConfig, TargetConfig } from '../config';
 import { TAG_RESOURCE } from '../constants';
-import { AwsOperationError, EventualConsistencyError, ResourceFailedError } from '../errors';
+import { AwsOperationError, EventualConsistencyError, ResourceFailedError, VpcEndpointNotAcceptedError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
 import { clientToken, ownershipFilters, tagSpecification, tagValue } from '../tags';
-import { keepOwned, ownedResources } from './ownership';
+import { UndoTally, keepOwned, ownedResources } from './ownership';
 import type { NetworkState, SecurityGroupState, SubnetsState, UndoResult, VpcEndpointState, VpcEndpointStatus, VpcState } from './types';
 
 export const VPC_ENDPOINT_RESOURCE = 'vpc-endpoint';
 
-/** Endpoint states that will never become `available` (EC2 spells them in camel case, e.g. `pendingAcceptance`). */
-const DEAD_STATES = ['failed', 'rejected', 'expired', 'deleting', 'deleted'];
+/** Endpoint states that will never become `available` by themselves; compared in lower case (EC2 says `pendingAcceptance`). */
+const DEAD_STATES = ['failed', 'deleting', 'deleted'];
+/**
+ * States in which only the vendor can move the endpoint on: the connection waits for the vendor to accept it
+ * (`pendingAcceptance`: it stays there, it does not time out into `available`), was rejected, or expired unaccepted.
+ */
+const NOT_ACCEPTED_STATES = ['pendingacceptance', 'rejected', 'expired'];
 const stateOf = (endpoint: VpcEndpoint): string => (endpoint.State ?? 'pending').toLowerCase();
 const isGone = (endpoint: VpcEndpoint): boolean => ['deleting', 'deleted'].includes(stateOf(endpoint));
 
@@ -111,11 +116,34 @@ export async function createVpcEndpoint(
   return toState(endpoint);
 }
 
+/** What each state the vendor must act on means, for the message. */
+const NOT_ACCEPTED_WHY: Record<string, string> = {
+  pendingacceptance: 'is pendingAcceptance: the vendor has not accepted its connection, and it does not become available until they do',
+  rejected: 'was rejected by the vendor\'s endpoint service',
+  expired: 'expired before the vendor accepted its connection',
+};
+
+/** V9: why an endpoint the vendor has not accepted will not become available, and what to ask the vendor. */
+function notAcceptedMessage(endpoint: VpcEndpoint, state: string): string {
+  const service = endpoint.ServiceName ?? 'the Zilliz endpoint service';
+  const account = endpoint.OwnerId ? `account ${endpoint.OwnerId}` : 'this account';
+  const what = NOT_ACCEPTED_WHY[state] ?? `is ${endpoint.State}`;
+  return (
+    `VPC endpoint ${endpoint.VpcEndpointId} to ${service} ${what}. Ask Zilliz to allow ${account} on ${service} and to accept its ` +
+    'endpoint connections automatically (the rollback deletes this endpoint), then provision again (V9)'
+  );
+}
+
 /**
  * CheckVpcEndpoint: the endpoint's state now, whether it is `available`, and its first DNS entry (V10's alias
  * target; null until EC2 reports one). The state machine waits and calls this again until `ready`.
  *
- * @throws ResourceFailedError when the endpoint is `failed` or `rejected` (or expired, or being deleted).
+ * An endpoint the vendor has to act on is reported at once, not after the wait's deadline: `pendingAcceptance` (the
+ * vendor has not accepted the connection), `rejected` and `expired` raise `VpcEndpointNotAcceptedError`, saying what
+ * to ask the vendor. The rollback that follows deletes the endpoint.
+ *
+ * @throws VpcEndpointNotAcceptedError when the endpoint is `pendingAcceptance`, `rejected` or `expired`.
+ * @throws ResourceFailedError when the endpoint is `failed` (with EC2's reason) or being deleted.
  * @example await checkVpcEndpoint(config, state, { ec2 }) // { state: 'pending', ready: false, dnsName: null, hostedZoneId: null }
  */
 export async function checkVpcEndpoint(config: TargetConfig, state: NetworkState, deps: { ec2: EC2Client }): Promise<VpcEndpointStatus> {
@@ -124,8 +152,10 @@ export async function checkVpcEndpoint(config: TargetConfig, state: NetworkState
   const endpoint = id ? await describeVpcEndpoint(ec2, id) : (await findVpcEndpoints(ec2, config.provisioningId)).find((e) => !isGone(e));
   if (!endpoint) throw new EventualConsistencyError(`VPC endpoint ${id ?? `of provisioning ${config.provisioningId}`} is not visible yet`);
   const current = stateOf(endpoint);
+  if (NOT_ACCEPTED_STATES.includes(current)) throw new VpcEndpointNotAcceptedError(notAcceptedMessage(endpoint, current));
   if (DEAD_STATES.includes(current)) {
-    throw new ResourceFailedError(`VPC endpoint ${endpoint.VpcEndpointId} to ${endpoint.ServiceName} is ${endpoint.State} and will not become available`);
+    const reason = endpoint.LastError?.Code ? ` (${endpoint.LastError.Code}: ${endpoint.LastError.Message ?? ''})` : '';
+    throw new ResourceFailedError(`VPC endpoint ${endpoint.VpcEndpointId} to ${endpoint.ServiceName} is ${endpoint.State} and will not become available${reason}`);
   }
   const dns = firstDnsEntry(endpoint);
   return { state: endpoint.State ?? 'pending', ready: current === 'available', dnsName: dns?.dnsName ?? null, hostedZoneId: dns?.hostedZoneId ?? null };
@@ -134,13 +164,15 @@ export async function checkVpcEndpoint(config: TargetConfig, state: NetworkState
 /**
  * Undo of {@link createVpcEndpoint}: delete the endpoint named in the state and every one found by tag that is not
  * already going. Returns at once (the endpoint goes `deleting`); DeleteSecurityGroup and DeleteSubnets raise
- * `DependencyViolationError` until its network interfaces are gone.
+ * `DependencyViolationError` until its network interfaces are gone. What is not there (or already `deleted`) is
+ * reported in `notFound`; one already `deleting` (an earlier attempt of this step) counts as deleted. Only the V9
+ * interface endpoint: the S3 gateway endpoint has its own undo.
  *
- * @example await deleteVpcEndpoint(config, state, { ec2 }) // { deleted: ['vpce-1'] }
+ * @example await deleteVpcEndpoint(config, state, { ec2 }) // { deleted: ['vpce-1'], notFound: [] }
  */
 export async function deleteVpcEndpoint(config: TargetConfig, state: NetworkState, deps: { ec2: EC2Client }): Promise<UndoResult> {
   const { ec2 } = deps;
-  const endpoints = await ownedResources({
+  const { owned, notFound } = await ownedResources({
     provisioningId: config.provisioningId,
     kind: 'VPC endpoint',
     found: await findVpcEndpoints(ec2, config.provisioningId),
@@ -149,10 +181,17 @@ export async function deleteVpcEndpoint(config: TargetConfig, state: NetworkStat
     tagsOf: (e) => e.Tags,
     describe: (id) => describeVpcEndpoint(ec2, id),
   });
+  const tally = new UndoTally(notFound);
   // Only the V9 interface endpoint: the S3 gateway endpoint (byoc:resource s3-gateway-endpoint) has its own undo.
   // The tag lookup already keeps to our kind; this guards an ID named in the state.
-  const live = endpoints.filter((e) => stateOf(e) !== 'deleted' && (tagValue(e.Tags, TAG_RESOURCE) ?? VPC_ENDPOINT_RESOURCE) === VPC_ENDPOINT_RESOURCE);
-  const toDelete = live.filter((e) => !isGone(e)).map((e) => e.VpcEndpointId!);
+  const ours = owned.filter((e) => (tagValue(e.Tags, TAG_RESOURCE) ?? VPC_ENDPOINT_RESOURCE) === VPC_ENDPOINT_RESOURCE);
+  const toDelete: string[] = [];
+  for (const endpoint of ours) {
+    const id = endpoint.VpcEndpointId!;
+    if (stateOf(endpoint) === 'deleted') tally.notFound.push(id);
+    else if (stateOf(endpoint) === 'deleting') tally.deleted.push(id);
+    else toDelete.push(id);
+  }
   if (toDelete.length > 0) {
     let out;
     try {
@@ -160,13 +199,16 @@ export async function deleteVpcEndpoint(config: TargetConfig, state: NetworkStat
     } catch (error) {
       if (!isNotFound(error, 'InvalidVpcEndpointId.NotFound', 'InvalidVpcEndpoint.NotFound')) throw translateAwsError(error, `delete VPC endpoints ${toDelete.join(', ')}`);
     }
-    // DeleteVpcEndpoints reports failures per endpoint instead of throwing.
-    for (const failure of out?.Unsuccessful ?? []) {
-      const code = failure.Error?.Code ?? 'UnknownError';
-      if (/NotFound/.test(code)) continue;
-      throw translateAwsError({ name: code, message: failure.Error?.Message }, `delete VPC endpoint ${failure.ResourceId}`);
+    // DeleteVpcEndpoints reports failures per endpoint instead of throwing; a NotFound thrown for the call means
+    // none of them was there any more.
+    const failures = new Map((out?.Unsuccessful ?? []).map((f) => [f.ResourceId ?? '', f.Error]));
+    for (const id of toDelete) {
+      const failure = failures.get(id);
+      if (!out || (failure && /NotFound/.test(failure.Code ?? ''))) tally.notFound.push(id);
+      else if (!failure) tally.deleted.push(id);
+      else throw translateAwsError({ name: failure.Code ?? 'UnknownError', message: failure.Message }, `delete VPC endpoint ${id}`);
     }
     logger.info('deleting VPC endpoints', { vpcEndpointIds: toDelete });
   }
-  return { deleted: live.map((e) => e.VpcEndpointId!) };
+  return tally.result();
 }

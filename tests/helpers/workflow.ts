@@ -6,6 +6,7 @@ import type { Leftovers } from '../../shared/state';
 import { allStates, loadDefinition } from '../../local/engine';
 import { localFunctions, type LocalHandler } from '../../local/functions';
 import { localFunctionArn } from '../../local/lambda-runtime';
+import { isServiceIntegration } from '../../local/service-integrations';
 import { TEST_EXTERNAL_ID } from './config';
 
 export const REGION = 'us-west-2';
@@ -64,7 +65,8 @@ export async function leftoversOf(provisioningId: string, names: Partial<ReturnT
 /** The functions the provision workflow calls going forward (not undo steps), in the order the ASL lists them. */
 export function forwardSteps(): string[] {
   const names = allStates(loadDefinition('byoc-provision'))
-    .filter(([, s]) => s.Type === 'Task' && s.Resource)
+    // Lambda Tasks only: the registry writes (dynamodb:updateItem SDK integrations) are no steps of ours.
+    .filter(([, s]) => s.Type === 'Task' && s.Resource && !isServiceIntegration(s.Resource))
     .map(([, s]) => Object.keys(localFunctions).find((fn) => localFunctionArn(fn) === s.Resource)!)
     .filter((fn) => !/^(Delete|Release|FindLeftovers|ValidateInput)/.test(fn));
   return [...new Set(names)];

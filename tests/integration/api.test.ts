@@ -52,7 +52,7 @@ describe('the HTTP API and the custom resource through the local Step Functions 
     const conflict = await start(apiEvent('POST /provisionings', { body: { ...request, projectName: 'other' } }), lambdaContext());
     expect(conflict.statusCode).toBe(409);
 
-    const done = await until(() => status('api-1'), (s) => s.status !== 'RUNNING');
+    const done = await until(() => status('api-1'), (s) => s.status !== 'PROVISIONING');
     expect(done.status).toBe('SUCCEEDED');
     expect(done.outputs).toMatchObject({ vpcId: expect.stringMatching(/^vpc-/), eksRoleArn: expect.stringContaining(':role/zilliz-byoc-api-1-eks') });
     const natChecks = done.steps.find((s: { name: string }) => s.name === 'CheckNatGateway');

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DescribeVpcsCommand } from '@aws-sdk/client-ec2';
 import { ec2Client } from '../../shared/aws/clients';
+import { defaultBucketName } from '../../shared/config';
 import { useMoto } from '../helpers/moto';
+import { leftoversOf } from '../helpers/workflow';
 
 const root = join(__dirname, '..', '..');
 
@@ -159,4 +161,59 @@ describe('the byoc CLI and its local stack processes', () => {
       child.kill('SIGTERM'); // our handlers stop moto on SIGTERM too
     }
   }, 90_000);
+});
+
+describe('the CLI\'s records are a view of the registry (issue 10: the CLI kept the first request it saw)', () => {
+  const moto = useMoto();
+  const stateDir = mkdtempSync(join(tmpdir(), 'byoc-cli-state-'));
+  /** Request A and request B for the same ID: other project, other role names. */
+  const requestFor = (variant: 'a' | 'b') => ({
+    projectName: `demo${variant}`,
+    region: 'us-west-2',
+    iamRole: { name: `zilliz-byoc-cli-view-${variant}-eks` },
+    storageRole: { name: `zilliz-byoc-cli-view-${variant}-storage` },
+    crossAccountRole: { externalId: 'cid-0123456789abcdef', name: `zilliz-byoc-cli-view-${variant}-xacct` },
+  });
+  const namesFor = (variant: 'a' | 'b') => ({
+    eksRoleName: `zilliz-byoc-cli-view-${variant}-eks`,
+    storageRoleName: `zilliz-byoc-cli-view-${variant}-storage`,
+    crossAccountRoleName: `zilliz-byoc-cli-view-${variant}-xacct`,
+    bucketName: defaultBucketName({ projectName: `demo${variant}`, accountId: '123456789012', region: 'us-west-2', provisioningId: 'cli-view' }),
+  });
+
+  it('provision --id X twice with different requests (another endpoint), then teardown X: tears down the latest request\'s resources and reports only what it deleted', async () => {
+    // A, on an embedded moto that ends with the command.
+    const first = await byoc(['provision', '--request', requestFile(requestFor('a')), '--id', 'cli-view', '--profile', 'instant'], { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: undefined });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('(embedded moto)');
+    // B, same ID, on an endpoint that stays up: its registry has never seen X, so B is provisioned there.
+    const env = { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: moto.endpoint };
+    const second = await byoc(['provision', '--request', requestFile(requestFor('b')), '--id', 'cli-view', '--profile', 'instant'], env);
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(':role/zilliz-byoc-cli-view-b-eks');
+
+    // The same registry refuses another request under that ID (lifecycle rule "start"), and changes nothing.
+    const refused = await byoc(['provision', '--request', requestFile(requestFor('a')), '--id', 'cli-view', '--profile', 'instant'], env);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('refused (ProvisioningExists)');
+
+    // Teardown from a shell without AWS_ENDPOINT_URL: the view says which registry holds X, and its latest request.
+    const down = await byoc(['teardown', 'cli-view', '--profile', 'instant'], { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: undefined });
+    expect(down.stderr).toBe('');
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain(`(AWS endpoint: ${moto.endpoint})`);
+    const deleted = /Deleted now \(\d+\):\n((?: {2}- .*\n)*)/.exec(down.stdout)![1];
+    for (const name of Object.values(namesFor('b'))) expect(deleted).toContain(`- ${name}`);
+    // Nothing of A is claimed: A's roles never existed on this endpoint.
+    expect(down.stdout).not.toContain('cli-view-a-');
+    expect((await leftoversOf('cli-view', namesFor('b'))).resources).toEqual([]);
+
+    const status = JSON.parse((await byoc(['status', 'cli-view', '--json'], { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: undefined })).stdout);
+    expect(status).toMatchObject({ provisioningId: 'cli-view', status: 'TORN_DOWN', registry: { awsEndpoint: moto.endpoint } });
+    expect(status.executions.map((e: { name: string; outcome: string }) => [e.name, e.outcome])).toEqual([
+      ['cli-view', 'SUCCEEDED'],
+      ['cli-view--teardown-1', 'TORN_DOWN'],
+    ]);
+  }, 120_000);
 });

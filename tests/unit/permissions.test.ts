@@ -4,7 +4,18 @@ import * as yaml from 'js-yaml';
 import { loadServerlessConfig } from '../helpers/serverless-config';
 
 const root = join(__dirname, '..', '..');
-const SERVICE_PREFIX: Record<string, string> = { ec2: 'ec2', iam: 'iam', 'route-53': 'route53', s3: 's3', sts: 'sts', sfn: 'states', lambda: 'lambda' };
+const SERVICE_PREFIX: Record<string, string> = {
+  ec2: 'ec2',
+  iam: 'iam',
+  'route-53': 'route53',
+  s3: 's3',
+  sts: 'sts',
+  sfn: 'states',
+  lambda: 'lambda',
+  eks: 'eks',
+  'elastic-load-balancing-v2': 'elasticloadbalancing',
+  dynamodb: 'dynamodb',
+};
 
 /**
  * S3's IAM action names differ from its API operation names (Service Authorization Reference, Amazon S3): the
@@ -78,7 +89,7 @@ describe('IAM permissions match what the code calls (moto does not check IAM; re
     const schema = yaml.DEFAULT_SCHEMA.extend(['Sub', 'GetAtt', 'Ref'].flatMap((n) => (['scalar', 'sequence'] as const).map((kind) => new yaml.Type(`!${n}`, { kind, construct: (d: unknown) => d }))));
     const template = yaml.load(readFileSync(join(root, 'deploy', 'customer-role.yaml'), 'utf8'), { schema }) as { Resources: { ProvisionerRole: { Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] } } } };
     const patterns = template.Resources.ProvisionerRole.Properties.Policies.flatMap((p) => granted(p.PolicyDocument.Statement));
-    const inCustomerAccount = [...calls].filter((a) => /^(ec2|iam|route53|s3):/.test(a));
+    const inCustomerAccount = [...calls].filter((a) => /^(ec2|iam|route53|s3|eks|elasticloadbalancing):/.test(a));
     expect(inCustomerAccount.filter((a) => !allows(patterns, a)).sort()).toEqual([]);
   });
 });

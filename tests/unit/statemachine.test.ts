@@ -5,6 +5,8 @@ import * as errors from '../../shared/errors';
 import { RETRYABLE_ERROR_NAMES, TERMINAL_ERROR_NAMES, WORKFLOW_ERROR_NAMES } from '../../shared/errors';
 import { allStates, placeholdersOf, WORKFLOWS } from '../../local/engine';
 import { localFunctions } from '../../local/functions';
+import { isServiceIntegration } from '../../local/service-integrations';
+import { DYNAMODB_TRANSIENT_ERRORS, REGISTRY_TABLE_PLACEHOLDER } from '../../shared/constants';
 import { loadServerlessConfig } from '../helpers/serverless-config';
 
 const root = join(__dirname, '..', '..');
@@ -13,8 +15,27 @@ const definitions = files.map((file) => ({ file, text: readFileSync(file, 'utf8'
 const known = new Set<string>([...RETRYABLE_ERROR_NAMES, ...TERMINAL_ERROR_NAMES, ...WORKFLOW_ERROR_NAMES]);
 const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 
+type AnyState = { Type: string; Next?: string; Default?: string; End?: boolean; Resource?: string; Choices?: { Next: string }[]; Catch?: { Next: string }[] };
+
+/** States reachable from `from` without going through `avoid` (Next, Choices, Default, Catch). */
+function reachableAvoiding(states: Record<string, AnyState>, from: string, avoid: string): Set<string> {
+  const seen = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const name = stack.pop()!;
+    if (name === avoid || seen.has(name)) continue;
+    seen.add(name);
+    const s = states[name];
+    stack.push(...[s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)].filter((n): n is string => Boolean(n)));
+  }
+  return seen;
+}
+
 describe.each(definitions)('the state machine $file', ({ file, text, json }) => {
-  const tasks = allStates(json).filter(([, s]) => s.Type === 'Task') as [string, { Resource: string; Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[]; Next: string }[] }][];
+  const allTasks = allStates(json).filter(([, s]) => s.Type === 'Task') as [string, { Resource: string; Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[]; Next: string }[] }][];
+  // Lambda Tasks (the steps) and SDK service-integration Tasks (the registry writes) follow different rules.
+  const tasks = allTasks.filter(([, s]) => !isServiceIntegration(s.Resource));
+  const integrations = allTasks.filter(([, s]) => isServiceIntegration(s.Resource)) as [string, { Resource: string; TimeoutSeconds?: number; Parameters: Record<string, unknown>; ResultPath?: unknown; Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[] }][];
 
   it('passes asl-validator', () => {
     const bin = join(root, 'node_modules', '.bin', 'asl-validator');
@@ -55,10 +76,14 @@ describe.each(definitions)('the state machine $file', ({ file, text, json }) => 
     }
   });
 
-  it('routes only on error names that shared/errors.ts defines (or States.* / Lambda.*)', () => {
+  it('routes only on error names that shared/errors.ts defines (or States.* / Lambda.* / the DynamoDB integration\'s)', () => {
     const names = allStates(json).flatMap(([, s]) => [...((s as { Retry?: { ErrorEquals: string[] }[] }).Retry ?? []), ...((s as { Catch?: { ErrorEquals: string[] }[] }).Catch ?? [])].flatMap((r) => r.ErrorEquals));
     for (const name of names) {
       if (name.startsWith('States.') || name.startsWith('Lambda.')) continue;
+      if (name.startsWith('DynamoDB.')) {
+        expect(DYNAMODB_TRANSIENT_ERRORS as readonly string[]).toContain(name);
+        continue;
+      }
       expect(known.has(name) ? name : `unknown error name ${name}`).toBe(name);
       expect(typeof (errors as Record<string, unknown>)[name] === 'function' || (WORKFLOW_ERROR_NAMES as readonly string[]).includes(name)).toBe(true);
     }
@@ -67,6 +92,50 @@ describe.each(definitions)('the state machine $file', ({ file, text, json }) => 
   it('names a local function for every Lambda placeholder', () => {
     for (const name of placeholdersOf(text)) expect(Object.keys(localFunctions)).toContain(name);
   });
+
+  it('writes the registry only with the dynamodb:updateItem SDK integration, to the ${RegistryTableName} table, keeping the state (ResultPath null)', () => {
+    expect(integrations.length).toBeGreaterThan(0);
+    for (const [name, state] of integrations) {
+      expect({ name, resource: state.Resource, table: state.Parameters.TableName, resultPath: state.ResultPath }).toEqual({
+        name,
+        resource: 'arn:aws:states:::dynamodb:updateItem',
+        table: `\${${REGISTRY_TABLE_PLACEHOLDER}}`,
+        resultPath: null,
+      });
+    }
+  });
+
+  it('gives every registry write a TimeoutSeconds and retries DynamoDB\'s transient errors (writes are idempotent: SET, and ADD to the version)', () => {
+    for (const [name, state] of integrations) {
+      const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect({ name, timeout: typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > 0 && state.TimeoutSeconds <= 60, missing: DYNAMODB_TRANSIENT_ERRORS.filter((e) => !retried.includes(e)) }).toEqual({ name, timeout: true, missing: [] });
+      expect({ name, attempts: Math.max(...(state.Retry ?? []).map((r) => r.MaxAttempts ?? 3)) }).toEqual({ name, attempts: 6 });
+    }
+  });
+
+  it('records its end in the registry before every end state (Succeed, Fail, End), so the registry never misses how an execution ended', () => {
+    const states = json.States as Record<string, AnyState>;
+    const ends = Object.entries(states).filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail' || s.End === true);
+    expect(ends.length).toBeGreaterThan(0);
+    for (const [end] of ends) {
+      const before = Object.entries(states).filter(([, s]) => [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)].includes(end));
+      const notRecorded = before.filter(([, s]) => !(s.Type === 'Task' && isServiceIntegration(s.Resource ?? ''))).map(([n]) => n);
+      expect({ end, notRecorded }).toEqual({ end, notRecorded: [] });
+    }
+  });
+});
+
+describe('the registry writes at the start of each workflow', () => {
+  it.each([
+    ['provision.asl.json', 'RecordProvisioningStarted', []],
+    ['teardown.asl.json', 'RecordTeardownStarted', ['ValidateTeardownInput']],
+  ])('%s runs no step that acts before %s (only validation)', (file, record, allowed) => {
+    const json = definitions.find((d) => d.file.endsWith(file))!.json as { StartAt: string; States: Record<string, AnyState> };
+    const before = [...reachableAvoiding(json.States, json.StartAt, record)];
+    const lambdas = before.filter((n) => json.States[n].Type === 'Task' && !isServiceIntegration(json.States[n].Resource ?? '') && !allowed.includes(n));
+    expect(lambdas).toEqual([]);
+    expect(json.States[record]).toBeDefined();
+  });
 });
 
 describe('the provision workflow', () => {
@@ -74,7 +143,10 @@ describe('the provision workflow', () => {
 
   it('sends every top-level forward state that can leave something behind into the rollback (branch steps are covered by their Parallel)', () => {
     const topLevel = Object.entries(provision.States as Record<string, { Type: string; Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[] }>);
-    const forward = topLevel.filter(([name, s]) => (s.Type === 'Task' || s.Type === 'Parallel') && !name.startsWith('Rollback') && name !== 'ValidateInput' && name !== 'FindLeftovers');
+    // Registry writes (SDK integrations) make nothing that could be left behind.
+    const forward = topLevel.filter(
+      ([name, s]) => (s.Type === 'Task' || s.Type === 'Parallel') && !isServiceIntegration((s as { Resource?: string }).Resource ?? '') && !name.startsWith('Rollback') && name !== 'ValidateInput' && name !== 'FindLeftovers',
+    );
     expect(forward.map(([name]) => name)).toEqual(['BuildNetworkAndRole', 'Verify', 'Report']);
     for (const [name, state] of forward) {
       const all = (state.Catch ?? []).find((c) => c.ErrorEquals.includes('States.ALL'));
@@ -128,9 +200,11 @@ describe('serverless.yml', () => {
     for (const [machine, { id, definition }] of Object.entries(config.stepFunctions.stateMachines)) {
       const file = /\$\{file\(\.\/(.+)\)\}/.exec(definition)![1];
       const placeholders = placeholdersOf(readFileSync(join(root, file), 'utf8'));
-      const substitutions = config.resources.extensions[id].Properties.DefinitionSubstitutions;
-      expect({ machine, keys: Object.keys(substitutions).sort() }).toEqual({ machine, keys: placeholders.map((p) => `${p}FunctionArn`).sort() });
+      const substitutions = config.resources.extensions[id].Properties.DefinitionSubstitutions as Record<string, unknown>;
+      expect({ machine, keys: Object.keys(substitutions).sort() }).toEqual({ machine, keys: [...placeholders.map((p) => `${p}FunctionArn`), REGISTRY_TABLE_PLACEHOLDER].sort() });
       for (const p of placeholders) expect(substitutions[`${p}FunctionArn`]).toEqual({ 'Fn::GetAtt': `${p}LambdaFunction.Arn` });
+      // The registry table: the ASL writes it with dynamodb:updateItem.
+      expect(substitutions[REGISTRY_TABLE_PLACEHOLDER]).toEqual({ 'Fn::Ref': 'RegistryTable' });
     }
   });
 

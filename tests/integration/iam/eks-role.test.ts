@@ -210,14 +210,16 @@ describe('the EKS IAM role on moto (R1-R5)', () => {
     expect(await readRole('zilliz-byoc-teardown-role')).toBeNull();
   });
 
-  it('undo takes the role out of an instance profile before deleting it', async () => {
+  it('undo never takes the role out of an instance profile we did not create (issue 10): the role is left, policies and all, with DependencyViolationError naming the profile', async () => {
     const config = testConfig(X1, 'iam-profile');
     const state = await provisionRole(config);
     await iam().send(new CreateInstanceProfileCommand({ InstanceProfileName: 'nodes' }));
     await iam().send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'nodes', RoleName: config.iamRole.name }));
-    await step('DeleteEksRole', DeleteEksRole, state);
-    expect(await readRole(config.iamRole.name)).toBeNull();
-    expect((await iam().send(new GetInstanceProfileCommand({ InstanceProfileName: 'nodes' }))).InstanceProfile?.Roles).toEqual([]);
+    await expect(step('DeleteEksRole', DeleteEksRole, state)).rejects.toMatchObject({ name: 'DependencyViolationError', message: expect.stringContaining('instance profile(s) nodes') });
+    const role = await readRole(config.iamRole.name);
+    expect(role?.attached.sort()).toEqual([...FIVE].sort());
+    expect(Object.keys(role?.inline ?? {})).toHaveLength(3);
+    expect((await iam().send(new GetInstanceProfileCommand({ InstanceProfileName: 'nodes' }))).InstanceProfile?.Roles?.map((r) => r.RoleName)).toEqual([config.iamRole.name]);
   });
 
   it('a foreign role of the same name is refused by CreateEksRole and by DeleteEksRole, and left exactly as it was', async () => {

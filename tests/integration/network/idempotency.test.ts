@@ -1,5 +1,12 @@
 import {
   AuthorizeSecurityGroupIngressCommand,
+  AttachInternetGatewayCommand,
+  CreateInternetGatewayCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeAddressesCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeVpcsCommand,
   DescribeRouteTablesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSubnetsCommand,
@@ -7,6 +14,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { ChangeTagsForResourceCommand, CreateHostedZoneCommand, ListResourceRecordSetsCommand, ListTagsForResourceCommand } from '@aws-sdk/client-route-53';
 import { TAG_PROVISIONING_ID } from '../../../shared/constants';
+import { tagSpecification } from '../../../shared/tags';
+import { installRealism, type RealismHandle } from '../../../local/realism';
 import { bareId, callerReferencePrefix } from '../../../shared/network/private-dns';
 import { testConfig } from '../../helpers/config';
 import { useMoto } from '../../helpers/moto';
@@ -55,6 +64,126 @@ describe('every network create step is idempotent: run twice, or again after its
       expect(rules).toHaveLength(6);
       const records = (await route53().send(new ListResourceRecordSetsCommand({ HostedZoneId: state.privateDns!.hostedZoneId }))).ResourceRecordSets!;
       expect(records.filter((r) => r.Type === 'A')).toHaveLength(1);
+    });
+  });
+
+  /**
+   * CreateVpc, CreateInternetGateway and AllocateAddress take no ClientToken: the tag is their only idempotency key.
+   * A retry after a lost answer makes a second one when EC2 does not list the first by tag yet (its Describe calls
+   * are eventually consistent: `consistency.ec2Listing` in the realism layer). The step must then keep one and
+   * delete the other itself, before its answer goes into the state. The clock is the test's: the lag ends when the
+   * test says so.
+   */
+  describe('a second VPC, internet gateway or Elastic IP made by a retry after a lost answer is removed by the same step', () => {
+    const LAG_MS = 50; // 5 AWS seconds on the realistic time scale (100)
+    let now = Date.UTC(2030, 0, 1);
+    let realism: RealismHandle | undefined;
+    const withLostAnswers = (faults: string) =>
+      (realism = installRealism({
+        profile: 'realistic',
+        seed: 7,
+        now: () => now,
+        faults,
+        overrides: { readiness: false, throttling: false, dependencies: false, consistency: { ec2: [0, 0], iam: [0, 0], ec2Listing: [5, 5] } },
+      }));
+    afterEach(() => realism?.uninstall());
+    const byTag = (id: string) => [{ Name: `tag:${TAG_PROVISIONING_ID}`, Values: [id] }];
+    /** One attempt of a step, as the state machine makes it: its answer, or the name of the error it failed with. */
+    const attempt = (step: Parameters<typeof run>[0], state: State) => run<Record<string, string>>(step, state).catch((e: Error) => e.name);
+
+    it('V2: CreateVpc - the first attempt\'s answer is lost, the retry makes a second VPC, the next retry keeps the lowest ID and deletes the other', async () => {
+      withLostAnswers('CreateVpc:lose-response');
+      const state: State = { config: testConfig({}, 'dup-vpc') };
+      expect(await attempt('CreateVpc', state)).toBe('RetryableAwsError'); // AWS made a VPC; the step never heard
+      // The retry does not see the first VPC by tag yet, makes a second, and does not see that one either: it cannot
+      // rule out a hidden duplicate, so it fails to be retried rather than answer.
+      expect(await attempt('CreateVpc', state)).toBe('EventualConsistencyError');
+      const made = (await ec2().send(new DescribeVpcsCommand({ Filters: byTag('dup-vpc') }))).Vpcs!.map((v) => v.VpcId!).sort();
+      expect(made).toHaveLength(0); // not listed yet: the lag
+      now += LAG_MS;
+      const both = (await ec2().send(new DescribeVpcsCommand({ Filters: byTag('dup-vpc') }))).Vpcs!.map((v) => v.VpcId!).sort();
+      expect(both).toHaveLength(2);
+
+      const answer = await attempt('CreateVpc', state);
+      expect(answer).toEqual({ vpcId: both[0], cidr: '10.0.0.0/16' });
+      expect((await countsOf('dup-vpc')).vpcs).toBe(1);
+      expect(realism!.events.filter((e) => e.kind === 'lose-response').map((e) => e.operation)).toEqual(['CreateVpc']);
+    });
+
+    it('V6: CreateInternetGateway - a second gateway made after a lost answer is deleted, the kept one attached once', async () => {
+      const state: State = { config: testConfig({}, 'dup-igw') };
+      state.vpc = await run('CreateVpc', state);
+      withLostAnswers('CreateInternetGateway:lose-response');
+      expect(await attempt('CreateInternetGateway', state)).toBe('RetryableAwsError');
+      expect(await attempt('CreateInternetGateway', state)).toBe('EventualConsistencyError');
+      now += LAG_MS;
+      const both = (await ec2().send(new DescribeInternetGatewaysCommand({ Filters: byTag('dup-igw') }))).InternetGateways!.map((g) => g.InternetGatewayId!).sort();
+      expect(both).toHaveLength(2);
+
+      expect(await attempt('CreateInternetGateway', state)).toEqual({ internetGatewayId: both[0] });
+      const left = (await ec2().send(new DescribeInternetGatewaysCommand({ Filters: byTag('dup-igw') }))).InternetGateways!;
+      expect(left.map((g) => [g.InternetGatewayId, g.Attachments?.map((a) => a.VpcId)])).toEqual([[both[0], [state.vpc!.vpcId]]]);
+    });
+
+    it('V6: CreateNatGateway - a second Elastic IP allocated after a lost answer is released (it is billed), the NAT gateway uses the one kept', async () => {
+      const state: State = { config: testConfig({}, 'dup-eip') };
+      state.vpc = await run('CreateVpc', state);
+      state.subnets = await run('CreateSubnets', state);
+      withLostAnswers('AllocateAddress:lose-response');
+      expect(await attempt('CreateNatGateway', state)).toBe('RetryableAwsError');
+      expect(await attempt('CreateNatGateway', state)).toBe('EventualConsistencyError');
+      now += LAG_MS;
+      const both = (await ec2().send(new DescribeAddressesCommand({ Filters: byTag('dup-eip') }))).Addresses!.map((a) => a.AllocationId!).sort();
+      expect(both).toHaveLength(2);
+
+      const nat = await attempt('CreateNatGateway', state);
+      expect(nat).toMatchObject({ allocationId: both[0], natGatewayId: expect.stringMatching(/^nat-/) });
+      expect(await countsOf('dup-eip')).toMatchObject({ elasticIps: 1, natGateways: 1 });
+    });
+
+    it('V2, V6: a duplicate is found by a plain re-run too, and what is in use is kept: the VPC holding subnets, the attached gateway', async () => {
+      const config = testConfig({}, 'dup-in-use');
+      const state: State = { config };
+      state.vpc = await run('CreateVpc', state);
+      state.subnets = await run('CreateSubnets', state);
+      state.internetGateway = await run('CreateInternetGateway', state);
+      // Made as a lost create would have made them: same tags, no answer. Their IDs may sort either way.
+      const client = ec2();
+      const extraVpc = (await client.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16', TagSpecifications: tagSpecification(config, 'vpc', 'vpc') }))).Vpc!.VpcId!;
+      const extraIgw = (await client.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecification(config, 'internet-gateway', 'internet-gateway') }))).InternetGateway!.InternetGatewayId!;
+
+      expect(await run('CreateVpc', state)).toEqual(state.vpc);
+      expect(await run('CreateInternetGateway', state)).toEqual(state.internetGateway);
+      expect(await countsOf('dup-in-use')).toMatchObject({ vpcs: 1, internetGateways: 1 });
+      await expect(client.send(new DescribeVpcsCommand({ VpcIds: [extraVpc] }))).rejects.toMatchObject({ name: 'InvalidVpcID.NotFound' });
+      await expect(client.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [extraIgw] }))).rejects.toMatchObject({ name: 'InvalidInternetGatewayID.NotFound' });
+    });
+
+    it('V2, V6: never deletes a look-alike without our provisioning-ID tag, and keeps the duplicate that is in use whatever its ID', async () => {
+      const config = testConfig({}, 'dup-foreign');
+      const client = ec2();
+      // Someone else's VPC with our name and kind tags, but not our provisioning ID.
+      const foreignTags = tagSpecification({ ...config, tags: { ...config.tags, [TAG_PROVISIONING_ID]: 'someone-else' } }, 'vpc', 'vpc');
+      const foreignVpc = (await client.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16', TagSpecifications: foreignTags }))).Vpc!.VpcId!;
+      // Two of ours; one holds a subnet (it is in use).
+      const ourVpcs = [];
+      for (let i = 0; i < 2; i++) ourVpcs.push((await client.send(new CreateVpcCommand({ CidrBlock: '10.0.0.0/16', TagSpecifications: tagSpecification(config, 'vpc', 'vpc') }))).Vpc!.VpcId!);
+      const [busyVpc, idleVpc] = [...ourVpcs].sort().reverse(); // the one in use has the higher ID
+      await client.send(new CreateSubnetCommand({ VpcId: busyVpc, CidrBlock: '10.0.1.0/24', AvailabilityZone: 'us-west-2a' }));
+
+      const state: State = { config };
+      expect(await run('CreateVpc', state)).toEqual({ vpcId: busyVpc, cidr: '10.0.0.0/16' });
+      await expect(client.send(new DescribeVpcsCommand({ VpcIds: [idleVpc] }))).rejects.toMatchObject({ name: 'InvalidVpcID.NotFound' });
+      await expect(client.send(new DescribeVpcsCommand({ VpcIds: [foreignVpc] }))).resolves.toMatchObject({ Vpcs: [expect.anything()] });
+
+      // Two gateways of ours; the one attached to our VPC is kept, whatever its ID.
+      const igws = [];
+      for (let i = 0; i < 2; i++) igws.push((await client.send(new CreateInternetGatewayCommand({ TagSpecifications: tagSpecification(config, 'internet-gateway', 'internet-gateway') }))).InternetGateway!.InternetGatewayId!);
+      const [attachedIgw, idleIgw] = [...igws].sort().reverse();
+      await client.send(new AttachInternetGatewayCommand({ InternetGatewayId: attachedIgw, VpcId: busyVpc }));
+      expect(await run('CreateInternetGateway', { config, vpc: { vpcId: busyVpc } })).toEqual({ internetGatewayId: attachedIgw });
+      await expect(client.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [idleIgw] }))).rejects.toMatchObject({ name: 'InvalidInternetGatewayID.NotFound' });
+      expect(await countsOf('dup-foreign')).toMatchObject({ vpcs: 1, internetGateways: 1 });
     });
   });
 

@@ -142,12 +142,13 @@ describe('V7: CreateSecurityGroup builds the group the vendor\'s cluster uses, a
     }
   });
 
-  it('V7: the undo deletes the group with its self-referencing rules, and is safe to repeat', async () => {
+  it('V7: the undo deletes the group with its self-referencing rules, and is safe to repeat (the second run reports it notFound)', async () => {
     const state = await withVpc('sg-undo');
     const { securityGroupId } = await run<{ securityGroupId: string }>('CreateSecurityGroup', state);
     const undoState = { config: { provisioningId: 'sg-undo', region: 'us-west-2' }, securityGroup: { securityGroupId } };
-    expect(await run('DeleteSecurityGroup', undoState)).toEqual({ deleted: [securityGroupId] });
-    expect(await run('DeleteSecurityGroup', undoState)).toEqual({ deleted: [] });
+    expect(await run('DeleteSecurityGroup', undoState)).toEqual({ deleted: [securityGroupId], notFound: [] });
+    // Run again, the group the state names is not there: reported as such, not as deleted.
+    expect(await run('DeleteSecurityGroup', undoState)).toEqual({ deleted: [], notFound: [securityGroupId] });
     await expect(ec2().send(new DescribeSecurityGroupsCommand({ GroupIds: [securityGroupId] }))).rejects.toMatchObject({ name: expect.stringMatching(/NotFound/) });
   });
 });

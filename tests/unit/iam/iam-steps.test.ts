@@ -221,16 +221,28 @@ describe('the storage and cross-account roles share the EKS role\'s code (S2, X1
     await expect(deleteEksRole({ provisioningId: 'p-unit', region: 'us-west-2' }, { roleName: 'r' }, { iam })).resolves.toEqual({ deleted: [], notFound: ['r'], leftForeign: [] });
   });
 
-  it('the storage and cross-account deletes never take a role out of an instance profile (only the EKS role\'s does)', async () => {
+  it('no delete ever takes a role out of an instance profile (we create none: issue 10); a role in one is left untouched', async () => {
     mock.on(GetRoleCommand).resolves({ Role: { RoleName: 'r', Arn: roleArn, Path: '/', RoleId: 'x', CreateDate: new Date(), Tags: ourTags } });
+    mock.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [] });
     mock.on(ListAttachedRolePoliciesCommand).resolves({ AttachedPolicies: [] });
     mock.on(ListRolePoliciesCommand).resolves({ PolicyNames: ['zilliz-byoc-storage-policy'] });
     mock.on(DeleteRolePolicyCommand).resolves({});
     mock.on(DeleteRoleCommand).resolves({});
     await expect(deleteStorageRole(x1Config, { roleName: 'r' }, { iam })).resolves.toEqual({ deleted: ['r', x1Config.storageRole.name], notFound: [], leftForeign: [] });
     await expect(deleteCrossAccountRole({ provisioningId: 'p-unit', region: 'us-west-2' }, { roleName: 'r' }, { iam })).resolves.toEqual({ deleted: ['r'], notFound: [], leftForeign: [] });
-    expect(mock.commandCalls(ListInstanceProfilesForRoleCommand)).toHaveLength(0);
+
+    mock.reset();
+    mock.on(GetRoleCommand).resolves({ Role: { RoleName: 'r', Arn: roleArn, Path: '/', RoleId: 'x', CreateDate: new Date(), Tags: ourTags } });
+    mock.on(ListInstanceProfilesForRoleCommand).resolves({ InstanceProfiles: [{ InstanceProfileName: 'nodes', Arn: 'arn:aws:iam::123456789012:instance-profile/nodes', InstanceProfileId: 'x', Path: '/', CreateDate: new Date(), Roles: [] }] });
+    for (const del of [() => deleteEksRole(config, { roleName: 'r' }, { iam }), () => deleteStorageRole(x1Config, { roleName: 'r' }, { iam })]) {
+      const error = await del().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyViolationError);
+      expect((error as Error).message).toContain('instance profile(s) nodes');
+    }
+    // Left exactly as it is: no policy detached or deleted (the nodes using it keep working), never taken out of the profile.
     expect(mock.commandCalls(RemoveRoleFromInstanceProfileCommand)).toHaveLength(0);
+    expect(mock.commandCalls(ListAttachedRolePoliciesCommand)).toHaveLength(0);
+    expect(mock.commandCalls(DeleteRoleCommand)).toHaveLength(0);
   });
 });
 

@@ -43,7 +43,13 @@ describe('the local Step Functions API (operations, without HTTP)', () => {
   beforeEach(() => {
     const gated = gatedFunctions();
     open = gated.open;
-    engine = new LocalEngine({ store: new ExecutionStore(mkdtempSync(join(tmpdir(), 'byoc-sfn-api-'))), timeScale: Infinity, functions: gated.functions });
+    engine = new LocalEngine({
+      store: new ExecutionStore(mkdtempSync(join(tmpdir(), 'byoc-sfn-api-'))),
+      timeScale: Infinity,
+      functions: gated.functions,
+      // No moto here: the registry writes answer as DynamoDB would, without a call.
+      serviceIntegrations: { 'arn:aws:states:::dynamodb:updateItem': async () => ({}) },
+    });
     api = sfnApi(engine);
   });
   afterEach(async () => {
@@ -101,6 +107,14 @@ describe('the local Step Functions API (operations, without HTTP)', () => {
     expect((await errorOf('GetExecutionHistory', { executionArn: 'nope' })).type).toBe('InvalidArn');
     expect((await errorOf('StopExecution', { executionArn: executionArn('byoc-provision', 'ghost') })).type).toBe('ExecutionDoesNotExist');
     expect((await errorOf('DeleteStateMachine', {})).type).toBe('UnknownOperationException');
+  });
+
+  it('forgets closed executions older than N days on request (local only, as AWS does after 90): then they do not exist', async () => {
+    engine.store.save(closedRecord('ancient', 'SUCCEEDED', '2026-01-01T00:00:00.000Z'));
+    const asOf = Date.parse('2026-01-01T00:00:00.000Z') / 1000 + 91 * 24 * 3600;
+    expect(await api('ForgetClosedExecutions', { olderThanDays: 90, asOf })).toEqual({ forgotten: [executionArn('byoc-provision', 'ancient')] });
+    expect((await errorOf('DescribeExecution', { executionArn: executionArn('byoc-provision', 'ancient') })).type).toBe('ExecutionDoesNotExist');
+    expect((await errorOf('ForgetClosedExecutions', { olderThanDays: -1 })).type).toBe('ValidationException');
   });
 
   it('lists executions newest first, by status, a page at a time', async () => {

@@ -1,6 +1,6 @@
 import { TAG_PROVISIONING_ID, TAG_RESOURCE } from '../../../shared/constants';
 import { networkOutputs } from '../../../shared/network/outputs';
-import { keepOwned, ownedResources, requireKey } from '../../../shared/network/ownership';
+import { UndoTally, chooseKeeper, keepOwned, ownedResources, requireKey } from '../../../shared/network/ownership';
 import type { NetworkState } from '../../../shared/network/types';
 
 const built: NetworkState = {
@@ -67,14 +67,28 @@ describe('ownership: find-by-tag never hands over another provisioning\'s resour
     expect(keepOwned(items, (i) => i.Tags, 'p-1', ['nat-gateway']).map((i) => i.id)).toEqual(['mine']);
   });
 
-  it('ownedResources adds a state-named resource that carries our tag, skips one that is gone, and refuses a foreign one', async () => {
+  it('ownedResources adds a state-named resource that carries our tag, reports one that is gone as notFound, and refuses a foreign one', async () => {
     const world: Record<string, { id: string; Tags?: { Key: string; Value: string }[] }> = {
       'sg-ours': { id: 'sg-ours', Tags: tags('p-1', 'security-group') },
       'sg-foreign': { id: 'sg-foreign', Tags: [{ Key: 'Name', Value: 'theirs' }] },
     };
     const args = { provisioningId: 'p-1', kind: 'security group', found: [], idOf: (r: { id: string }) => r.id, tagsOf: (r: { Tags?: { Key: string; Value: string }[] }) => r.Tags, describe: async (id: string) => world[id] };
-    await expect(ownedResources({ ...args, named: ['sg-ours', 'sg-gone', undefined] })).resolves.toEqual([world['sg-ours']]);
+    await expect(ownedResources({ ...args, named: ['sg-ours', 'sg-gone', undefined] })).resolves.toEqual({ owned: [world['sg-ours']], notFound: ['sg-gone'] });
     await expect(ownedResources({ ...args, named: ['sg-foreign'] })).rejects.toMatchObject({ name: 'ForeignResourceError', message: expect.stringContaining('sg-foreign') });
+  });
+
+  it('chooseKeeper keeps one in use before one that is not, then the lowest ID, whatever the order it is given', () => {
+    const ids = (r: { id: string }) => r.id;
+    expect(chooseKeeper([{ id: 'vpc-3' }, { id: 'vpc-1' }, { id: 'vpc-2' }], ids, () => false)).toEqual({ keep: { id: 'vpc-1' }, extras: [{ id: 'vpc-2' }, { id: 'vpc-3' }] });
+    expect(chooseKeeper([{ id: 'igw-1' }, { id: 'igw-2', attached: true }], ids, (g: { attached?: boolean }) => Boolean(g.attached)).keep).toEqual({ id: 'igw-2', attached: true });
+    expect(() => chooseKeeper([], ids, () => false)).toThrow('at least one');
+  });
+
+  it('UndoTally reports each ID once, sorted, and never as both deleted and not found', () => {
+    const tally = new UndoTally(['b-gone']);
+    tally.deleted.push('z-1', 'a-1', 'a-1');
+    tally.notFound.push('a-1', 'c-gone');
+    expect(tally.result()).toEqual({ deleted: ['a-1', 'z-1'], notFound: ['b-gone', 'c-gone'] });
   });
 
   it('requireKey names the missing state key and the step that needs it', () => {

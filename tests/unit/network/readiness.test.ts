@@ -24,7 +24,9 @@ describe('the NAT gateway (V6): created without waiting, then checked until avai
 
   it('CreateNatGateway returns at once with the pending gateway', async () => {
     ec2Mock.on(DescribeNatGatewaysCommand).resolves({ NatGateways: [] });
-    ec2Mock.on(DescribeAddressesCommand).resolves({ Addresses: [] });
+    // Nothing found by tag before the allocation; the new address listed by tag after it.
+    const ours = [{ Key: 'byoc:provisioning-id', Value: 'p-ready' }, { Key: 'byoc:resource', Value: 'nat-eip' }];
+    ec2Mock.on(DescribeAddressesCommand).resolvesOnce({ Addresses: [] }).resolves({ Addresses: [{ AllocationId: 'eipalloc-1', Tags: ours }] });
     ec2Mock.on(AllocateAddressCommand).resolves({ AllocationId: 'eipalloc-1', PublicIp: '203.0.113.7' });
     ec2Mock.on(CreateNatGatewayCommand).resolves({ NatGateway: { NatGatewayId: 'nat-1', State: 'pending' } });
     await expect(createNatGateway(config, { publicSubnetId: 'subnet-pub', privateSubnets: [] }, { ec2 })).resolves.toEqual({
@@ -84,7 +86,6 @@ describe('the VPC endpoint (V9): created without waiting, then checked until ava
 
   // AWS answers in camel case (`pendingAcceptance`, `available`); the SDK's enum is capitalised. Both are understood.
   it.each([
-    ['pendingAcceptance', false],
     ['pending', false],
     ['Pending', false],
     ['available', true],
@@ -99,9 +100,31 @@ describe('the VPC endpoint (V9): created without waiting, then checked until ava
     });
   });
 
-  it.each(['failed', 'Rejected', 'expired', 'deleted'])('CheckVpcEndpoint fails for good (ResourceFailedError) on a %s endpoint', async (endpointState) => {
+  it.each(['failed', 'deleting', 'deleted'])('CheckVpcEndpoint fails for good (ResourceFailedError) on a %s endpoint', async (endpointState) => {
     ec2Mock.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [{ VpcEndpointId: 'vpce-1', State: endpointState as VpcEndpoint['State'], ServiceName: 'svc' }] });
     await expect(checkVpcEndpoint(config, state, { ec2 })).rejects.toMatchObject({ name: 'ResourceFailedError', message: expect.stringContaining(`is ${endpointState}`) });
+  });
+
+  it('CheckVpcEndpoint names EC2\'s reason for a failed endpoint', async () => {
+    ec2Mock.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [{ VpcEndpointId: 'vpce-1', State: 'Failed', ServiceName: 'svc', LastError: { Code: 'InsufficientCapacity', Message: 'no room' } }] });
+    await expect(checkVpcEndpoint(config, state, { ec2 })).rejects.toMatchObject({ name: 'ResourceFailedError', message: expect.stringContaining('(InsufficientCapacity: no room)') });
+  });
+
+  const service = 'com.amazonaws.vpce.us-west-2.vpce-svc-0654fb016640c364a';
+  it.each([
+    ['pendingAcceptance', 'is pendingAcceptance: the vendor has not accepted its connection'],
+    ['PendingAcceptance', 'is pendingAcceptance: the vendor has not accepted its connection'],
+    ['rejected', 'was rejected by the vendor\'s endpoint service'],
+    ['Rejected', 'was rejected by the vendor\'s endpoint service'],
+    ['expired', 'expired before the vendor accepted its connection'],
+  ])('V9: CheckVpcEndpoint reports a %s endpoint at once as VpcEndpointNotAcceptedError (terminal), saying what to ask the vendor', async (endpointState, why) => {
+    ec2Mock.on(DescribeVpcEndpointsCommand).resolves({ VpcEndpoints: [{ VpcEndpointId: 'vpce-1', State: endpointState as VpcEndpoint['State'], ServiceName: service, OwnerId: '123456789012' }] });
+    const error = await checkVpcEndpoint(config, state, { ec2 }).then(() => undefined, (e: Error) => e);
+    expect(error).toMatchObject({ name: 'VpcEndpointNotAcceptedError' });
+    expect(error!.message).toBe(
+      `VPC endpoint vpce-1 to ${service} ${why}${why.startsWith('is pending') ? ', and it does not become available until they do' : ''}. ` +
+        `Ask Zilliz to allow account 123456789012 on ${service} and to accept its endpoint connections automatically (the rollback deletes this endpoint), then provision again (V9)`,
+    );
   });
 });
 
