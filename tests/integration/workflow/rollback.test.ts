@@ -72,3 +72,26 @@ describe('a role of the same name that is not ours (R1-R5)', () => {
     expect(decodeURIComponent(role.Role!.AssumeRolePolicyDocument!)).toBe(trust);
   });
 });
+
+describe('a leftover sweep that fails itself', () => {
+  const stack = useLocalStack();
+  const broken = async () => {
+    throw namedError('AccessDeniedError', 'FindLeftovers: injected: not allowed to list');
+  };
+
+  it('keeps the original error of the provisioning, and says the rollback is unchecked', async () => {
+    const record = await stack.run('byoc-provision', fullRequest('rb-sweep'), { functions: { ...localFunctions, CreateSubnets: actThenFail('CreateSubnets'), FindLeftovers: broken } });
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toBe('AwsOperationError');
+    expect(record.cause).toContain('injected failure after the step acted');
+    expect(record.cause).toContain('the check for leftovers failed (AccessDeniedError)');
+    expect((await leftoversOf('rb-sweep')).resources).toEqual([]);
+  });
+
+  it('ends a teardown as incomplete, saying the check failed', async () => {
+    const record = await stack.run('byoc-teardown', { provisioningId: 'rb-sweep-td', region: 'us-west-2' }, { functions: { ...localFunctions, FindLeftovers: broken } });
+    expect(record.status).toBe('FAILED');
+    expect(record.error).toBe('TeardownIncompleteError');
+    expect(record.cause).toContain('Could not check for leftovers after the teardown (AccessDeniedError');
+  });
+});
