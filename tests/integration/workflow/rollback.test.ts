@@ -3,7 +3,7 @@ import { iamClient } from '../../../shared/aws/clients';
 import { localFunctions } from '../../../local/functions';
 import { readableError } from '../../../shared/status';
 import { useLocalStack } from '../../helpers/local-stack';
-import { actThenFail, forwardSteps, fullRequest, leftoversOf, namedError, namesOf, statesEntered } from '../../helpers/workflow';
+import { actThenFail, forwardSteps, fullRequest, leftoversOf, namedError, namesOf, statesEntered, teardownRequest } from '../../helpers/workflow';
 
 /**
  * Issue 6, "for every step": a step that fails for good, after it already acted in AWS (the worst case), must
@@ -85,6 +85,9 @@ describe('a leftover sweep that fails itself', () => {
     expect(record.error).toBe('AwsOperationError');
     expect(record.cause).toContain('injected failure after the step acted');
     expect(record.cause).toContain('the check for leftovers failed (AccessDeniedError)');
+    // Unchecked, something may be left (a cancelled branch's step may have acted late): the teardown it points to
+    // removes it.
+    expect((await stack.run('byoc-teardown', teardownRequest('rb-sweep'))).status).toBe('SUCCEEDED');
     expect((await leftoversOf('rb-sweep')).resources).toEqual([]);
   });
 
