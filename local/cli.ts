@@ -8,12 +8,13 @@ import { updateProvisioningOidc } from '../shared/api/oidc';
 import { ec2Client, iamClient, route53Client } from '../shared/aws/clients';
 import { InvalidInputError } from '../shared/errors';
 import { checkExistingVpc } from '../shared/network/verify';
-import { executionsOf } from '../shared/registry/record';
+import { executionsOf, provisionRuns } from '../shared/registry/record';
 import { getRecord } from '../shared/registry/store';
 import { parseRequest } from '../shared/request';
 import type { RequirementCheck } from '../shared/requirements';
 import type { ProvisioningOutputs } from '../shared/state';
 import { readableError, summarizeHistory } from '../shared/status';
+import type { FieldChange } from '../shared/update/plan';
 import type { LocalExecution } from './engine';
 import { ExecutionStore, executionArn, LOCAL_REGION, stateMachineArn, type ExecutionRecord } from './executions';
 import { MotoMissingError } from './moto';
@@ -36,7 +37,9 @@ Usage:
 
 Options:
   --request FILE   the provisioning request (JSON); default examples/request.json
-  --id ID          the provisioning ID (default: the request's provisioningId, else a new one)
+  --id ID          the provisioning ID (default: the request's provisioningId, else a new one). An ID that
+                   exists with another request is updated in place when every change is in place (tags,
+                   security group CIDRs, ...); a change that needs new resources is refused (exit 2)
   --keep           keep the local stack running afterwards, to inspect it with the AWS CLI (Ctrl-C stops it)
   --profile NAME   how much the local stack behaves like AWS: instant (moto as is), realistic (default: AWS
                    timing /100, eventual consistency, throttling), chaos (realistic + random faults)
@@ -255,6 +258,7 @@ async function provision(args: string[], io: Io): Promise<number> {
       if (!(error instanceof ApiError)) throw error;
       await rememberFromRegistry(stack, provisioningId);
       io.err(`Provisioning ${provisioningId} refused (${error.code}): ${error.message}`);
+      for (const f of (error.details?.fields ?? []) as FieldChange[]) io.err(`  - ${f.field}: ${JSON.stringify(f.before)} -> ${JSON.stringify(f.after)} (${f.why})`);
       return 2;
     }
     const running = stack.engine.runningExecutions.get(started.executionArn);
@@ -263,7 +267,11 @@ async function provision(args: string[], io: Io): Promise<number> {
       const view = await rememberFromRegistry(stack, provisioningId);
       io.out(`Provisioning ${provisioningId} is already ${started.status} (execution ${started.executionArn}); nothing new was started.`);
       if (view.record?.status === 'SUCCEEDED' && view.record.outputs) printProvisioned(view.record.outputs, io);
-      return view.record?.status === 'SUCCEEDED' || view.record?.status === 'PROVISIONING' ? 0 : 1;
+      return view.record?.status === 'SUCCEEDED' || view.record?.status === 'PROVISIONING' || view.record?.status === 'UPDATING' ? 0 : 1;
+    }
+    if (started.kind === 'update') {
+      io.out(`Updating ${provisioningId} in place (execution ${started.executionArn.split(':').pop()}); nothing is rolled back if it fails:`);
+      for (const c of started.changes ?? []) io.out(`  - ${c.field}: ${JSON.stringify(c.before)} -> ${JSON.stringify(c.after)} (${c.why})`);
     }
     const t0 = Date.now();
     const execution = await follow(running, io);
@@ -276,7 +284,7 @@ async function provision(args: string[], io: Io): Promise<number> {
       io.out('');
       const checks = verifiedRequirements(execution);
       if (checks.length > 0) io.out(`Verified against what AWS reports: ${checks.map((c) => `${CHECK_MARK[c.status]} ${c.id}`).join('  ')}`);
-      io.out(`Provisioned ${provisioningId} in ${seconds} s. Outputs:`);
+      io.out(`${started.kind === 'update' ? 'Updated' : 'Provisioned'} ${provisioningId} in ${seconds} s. Outputs:`);
       printProvisioned(view.record?.outputs ?? (JSON.parse(execution.output ?? 'null') as ProvisioningOutputs), io);
     } else {
       const err = readableError(execution.error, execution.cause);
@@ -389,7 +397,8 @@ async function status(args: string[], io: Io): Promise<number> {
     io.err(`No provisioning ${provisioningId} is recorded in ${stateDirOf()}.`);
     return 1;
   }
-  const attempt = executionsOf(record, 'provision').at(-1);
+  // The latest run of the provision state machine: an attempt or an update.
+  const attempt = provisionRuns(record).at(-1);
   const teardownEntry = executionsOf(record, 'teardown').at(-1);
   // Per-step progress from the execution's history, while this machine still has it.
   const execution = attempt ? store.load(executionArn('byoc-provision', attempt.name)) : undefined;

@@ -92,7 +92,8 @@ export interface LocalExecution {
 export class LocalEngine {
   readonly store: ExecutionStore;
   private readonly timeScale: number;
-  private readonly functions: Record<string, LocalHandler>;
+  private readonly baseFunctions: Record<string, LocalHandler>;
+  private functions: Record<string, LocalHandler>;
   private readonly registryTable?: string;
   private readonly serviceIntegrations: Record<string, (parameters: unknown) => Promise<unknown>>;
   private readonly running = new Map<string, LocalExecution>();
@@ -100,9 +101,21 @@ export class LocalEngine {
   constructor(options: EngineOptions) {
     this.store = options.store;
     this.timeScale = options.timeScale ?? 1;
-    this.functions = options.functions ?? localFunctions;
+    this.baseFunctions = options.functions ?? localFunctions;
+    this.functions = this.baseFunctions;
     this.registryTable = options.registryTable;
     this.serviceIntegrations = options.serviceIntegrations ?? {};
+  }
+
+  /**
+   * Replace some step functions for the executions started from now on (tests: a step that fails, on a stack whose
+   * engine the API drives), or go back to the ones given at construction with no argument. Running executions keep
+   * the handlers they started with, as a deploy would (published versions).
+   *
+   * @example stack.engine.overrideFunctions({ Verify: failing }); ...; stack.engine.overrideFunctions();
+   */
+  overrideFunctions(overrides?: Record<string, LocalHandler>): void {
+    this.functions = { ...this.baseFunctions, ...(overrides ?? {}) };
   }
 
   /** Executions still running in this process, by ARN. */

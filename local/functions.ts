@@ -1,4 +1,5 @@
 import type { Context } from 'aws-lambda';
+import { handler as ApplyTags } from '../functions/steps/apply-tags';
 import { handler as AttachManagedPolicies } from '../functions/steps/attach-managed-policies';
 import { handler as CheckInUse } from '../functions/steps/check-in-use';
 import { handler as CheckNatGateway } from '../functions/steps/check-nat-gateway';
@@ -46,6 +47,7 @@ export type LocalHandler = (event: never, context: Context) => Promise<unknown>;
  * `${<Name>FunctionArn}`; a unit test checks that this table, serverless.yml and the ASL files agree.
  */
 export const localFunctions: Record<string, LocalHandler> = {
+  ApplyTags,
   AttachManagedPolicies,
   CheckInUse,
   CheckNatGateway,

@@ -1,11 +1,12 @@
-import { UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand, type GetItemCommandInput, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { dynamodbClient } from '../shared/aws/clients';
 import { ensureRegistryTable } from './registry';
 
 /**
  * Step Functions' own SDK service integrations, run by the local engine: a Task whose Resource is
  * `arn:aws:states:::<service>:<action>` is a call Step Functions makes itself, not a Lambda. Only what the product's
- * state machines use is here: `dynamodb:updateItem`, which writes the registry.
+ * state machines use is here: `dynamodb:updateItem`, which writes the registry, and `dynamodb:getItem`, which reads
+ * the one attribute an update needs from it (the previous request).
  */
 
 const PREFIX = 'arn:aws:states:::';
@@ -19,7 +20,10 @@ export function integrationOf(resource: string): { resourceType: string; resourc
   return { resourceType, resource: action };
 }
 
-/** UpdateItem's modeled errors keep their names (`DynamoDB.ConditionalCheckFailedException`); any other is AmazonDynamoDBException. */
+/** The integrations the local engine runs, by `service:action`. */
+export const LOCAL_INTEGRATIONS = ['dynamodb:updateItem', 'dynamodb:getItem'] as const;
+
+/** UpdateItem's (and GetItem's) modeled errors keep their names (`DynamoDB.ConditionalCheckFailedException`); any other is AmazonDynamoDBException. */
 const MODELED = new Set([
   'ConditionalCheckFailedException',
   'InternalServerError',
@@ -57,13 +61,13 @@ function dynamoDbError(error: unknown): IntegrationError {
  */
 export function serviceIntegrationHandler(stateName: string, resource: string, region: string): (parameters: unknown) => Promise<unknown> {
   const { resourceType, resource: action } = integrationOf(resource);
-  if (resourceType !== 'dynamodb' || action !== 'updateItem') {
-    throw new Error(`State ${stateName} calls ${resource}: the local engine runs only ${PREFIX}dynamodb:updateItem among the service integrations`);
+  if (!(LOCAL_INTEGRATIONS as readonly string[]).includes(`${resourceType}:${action}`)) {
+    throw new Error(`State ${stateName} calls ${resource}: the local engine runs only ${LOCAL_INTEGRATIONS.map((i) => PREFIX + i).join(', ')} among the service integrations`);
   }
   return async (parameters) => {
-    const input = JSON.parse(JSON.stringify(parameters ?? {})) as UpdateItemCommandInput;
+    const input = JSON.parse(JSON.stringify(parameters ?? {})) as UpdateItemCommandInput & GetItemCommandInput;
     const dynamodb = dynamodbClient(region);
-    const send = () => dynamodb.send(new UpdateItemCommand(input));
+    const send = () => (action === 'getItem' ? dynamodb.send(new GetItemCommand(input)) : dynamodb.send(new UpdateItemCommand(input)));
     let out;
     try {
       out = await send().catch(async (error: Error) => {

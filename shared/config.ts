@@ -15,6 +15,17 @@ export interface ProvisioningConfig {
   projectName: string;
   region: string;
   partition: 'aws' | 'aws-cn' | 'aws-us-gov';
+  /**
+   * `update`: an in-place update of a live environment (execution `<id>--update-<n>`): a failure is recorded as
+   * `UPDATE_FAILED` and never rolled back. Absent (or `create`): a provisioning attempt, rolled back on failure.
+   */
+  mode?: 'create' | 'update';
+  /**
+   * The `tags` of the request the resources were made or last updated with, when the registry keeps one that the
+   * new request replaces (an update, or a new attempt with a changed request). ApplyTags runs only then: it sets
+   * `tags` on every resource and removes these keys where the new request dropped them (never a system key).
+   */
+  previousTags?: Record<string, string>;
   /** The account the resources are built in (the assumed role's account, or our own). */
   accountId: string;
   targetAccount?: { roleArn: string; externalId: string };

@@ -27,6 +27,21 @@ export const ROLE_NAME_PREFIX = 'zilliz-byoc';
  */
 export const VENDOR_CONTROL_PLANE_ROLE_ARN = 'arn:aws:iam::965570967084:role/zilliz-byoc';
 
+/**
+ * What marks an execution of the provision state machine as an in-place update: its name is
+ * `<id>--update-<n>` (shared/registry/lifecycle.ts names them). The ASL's `IsUpdate` choices match
+ * `*--update-*` on the execution name and ValidateInput sets `config.mode` from it; a provisioning ID may therefore
+ * not contain it (parseRequest refuses one). A unit test checks the ASL against this constant.
+ */
+export const UPDATE_EXECUTION_MARKER = '--update-';
+
+/**
+ * Tag keys that are never the caller's, so an update never removes them even when an earlier request's `tags`
+ * named them: our own (`Name`, `Vendor`, `byoc:*`), Kubernetes' (`kubernetes.io/*`, e.g. the subnets' role tags) and
+ * AWS's (`aws:*`, which nobody may set or remove).
+ */
+export const SYSTEM_TAG_KEY = /^(Name|Vendor|byoc:.*|kubernetes\.io\/.*|aws:.*)$/;
+
 /** Environment variables the functions read. */
 export const ENV = {
   /** ARN of the provision state machine (API and custom-resource functions). */

@@ -1,6 +1,6 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
-import { DEFAULT_VPC_CIDR } from './constants';
+import { DEFAULT_VPC_CIDR, UPDATE_EXECUTION_MARKER } from './constants';
 import { InvalidInputError, type FieldProblem } from './errors';
 import { oidcIssuerFromUrl } from './iam/trust-policy';
 import { vpcCidrProblem } from './network/cidr';
@@ -246,6 +246,10 @@ export function parseRequest(input: unknown): ProvisioningRequest & { network: N
   }
   request.network ??= {};
   request.network.vpcCidr ??= DEFAULT_VPC_CIDR;
+
+  if (typeof request.provisioningId === 'string' && request.provisioningId.includes(UPDATE_EXECUTION_MARKER)) {
+    problems.push({ field: 'provisioningId', rule: `must not contain "${UPDATE_EXECUTION_MARKER}": execution names <id>${UPDATE_EXECUTION_MARKER}<n> are the provisioning's in-place updates` });
+  }
 
   if (typeof request.region === 'string' && !regionInfo(request.region)) {
     problems.push({ field: 'region', rule: `"${request.region}" is not supported (V1); supported regions: ${supportedRegions().join(', ')}` });

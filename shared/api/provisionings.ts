@@ -12,11 +12,12 @@ import { randomUUID } from 'node:crypto';
 import { InvalidInputError } from '../errors';
 import { parseRequest, type ProvisioningRequest } from '../request';
 import { decideStart, decideTeardown, executionNameFor, nextExecutionNumber, outcomeOf, sameJson, type Refusal } from '../registry/lifecycle';
-import { executionsOf, regionOf, type ExecutionEntry, type ExecutionKind, type ExecutionStatus, type RegistryRecord, type RegistryStatus } from '../registry/record';
+import { executionsOf, provisionRuns, regionOf, type ExecutionEntry, type ExecutionKind, type ExecutionStatus, type RegistryRecord, type RegistryStatus } from '../registry/record';
 import { createRecord, getRecord, listRecords, saveRecord, StaleRecordError, type RegistryDeps } from '../registry/store';
 import type { ProvisioningOutputs } from '../state';
 import { readableError, summarizeHistory, type ReadableError, type StepProgress } from '../status';
 import { parseTeardownRequest, teardownInputFor } from '../teardown-request';
+import { planUpdate, type FieldChange } from '../update/plan';
 
 /**
  * The provisioning service behind every entry point (HTTP API, custom resource, CLI): start, read, list, tear down.
@@ -46,13 +47,17 @@ export class ApiError extends Error {
   }
 }
 
-/** What starting (or finding) a provisioning or a teardown answers. */
+/** What starting (or finding) a provisioning, an update or a teardown answers. */
 export interface StartedExecution {
   provisioningId: string;
   executionArn: string;
-  /** The provisioning's status in the registry: `PROVISIONING` / `TEARING_DOWN` for a new start. */
+  /** The provisioning's status in the registry: `PROVISIONING` / `UPDATING` / `TEARING_DOWN` for a new start. */
   status: RegistryStatus;
   startedAt: string;
+  /** What the execution does: a provisioning attempt, an in-place update, or a teardown. */
+  kind: ExecutionKind;
+  /** For an update: each changed field (all in place), its values before and after, and how it is applied. */
+  changes?: FieldChange[];
 }
 
 /** An execution that acted on a provisioning, as the API shows it. */
@@ -105,6 +110,8 @@ export interface ProvisioningSummary {
   updatedAt: string;
   currentExecution: ExecutionSummary | null;
   attempts: number;
+  /** In-place updates, failed ones included. */
+  updates: number;
   teardowns: number;
 }
 
@@ -143,9 +150,19 @@ function summaryOf(entry: ExecutionEntry): ExecutionSummary {
   };
 }
 
-function refused(refusal: Refusal): ApiError {
+/** How to ask for a replacement explicitly (the body of a 409 `ReplacementRequired`). */
+const howToReplace = (provisioningId: string): string[] => [
+  `tear it down (DELETE /provisionings/${provisioningId}), then POST /provisionings again with this request and provisioningId ${provisioningId}`,
+  `POST /provisionings with this request under a new provisioningId, then DELETE /provisionings/${provisioningId} once the old environment is no longer needed`,
+];
+
+function refused(refusal: Refusal, provisioningId?: string): ApiError {
   const running = refusal.running && { kind: refusal.running.kind, name: refusal.running.name, executionArn: refusal.running.executionArn, startedAt: refusal.running.startedAt };
-  return new ApiError(409, refusal.code, refusal.message, running ? { runningExecution: running } : undefined);
+  const details = {
+    ...(running ? { runningExecution: running } : {}),
+    ...(refusal.replacement ? { fields: refusal.replacement, howToReplace: howToReplace(provisioningId ?? '') } : {}),
+  };
+  return new ApiError(409, refusal.code, refusal.message, Object.keys(details).length > 0 ? details : undefined);
 }
 
 async function describe(deps: ProvisioningServiceDeps, executionArn: string): Promise<DescribeExecutionCommandOutput | undefined> {
@@ -251,7 +268,9 @@ async function reconcile(record: RegistryRecord, deps: ProvisioningServiceDeps):
     status: ended.outcome!,
     currentExecution: null,
     executions: [...record.executions.filter((e) => e.name !== ended.name), ended],
-    outputs: current.kind === 'provision' && execution?.status === 'SUCCEEDED' ? (parseJson(execution.output) as ProvisioningOutputs) : record.outputs,
+    outputs: current.kind !== 'teardown' && execution?.status === 'SUCCEEDED' ? (parseJson(execution.output) as ProvisioningOutputs) : record.outputs,
+    // An attempt or update that succeeded made everything carry its request (what RecordProvisioningSucceeded does).
+    ...(current.kind !== 'teardown' && execution?.status === 'SUCCEEDED' ? { previousRequest: undefined } : {}),
     updatedAt: nowIso(),
   };
   try {
@@ -272,9 +291,12 @@ async function loadProvisioning(provisioningId: string, deps: ProvisioningServic
   return record?.currentExecution ? reconcile(record, deps) : record;
 }
 
+/** The state machine that runs an execution of a kind: attempts and updates run the provision machine. */
+const machineOf = (kind: ExecutionKind, deps: ProvisioningServiceDeps): string => (kind === 'teardown' ? deps.teardownStateMachineArn : deps.provisionStateMachineArn);
+
 /** A free execution name for the next execution of a kind (a name is used once, forever, by Step Functions). */
 async function freeExecutionName(provisioningId: string, kind: ExecutionKind, record: RegistryRecord | undefined, deps: ProvisioningServiceDeps): Promise<string> {
-  const machine = kind === 'provision' ? deps.provisionStateMachineArn : deps.teardownStateMachineArn;
+  const machine = machineOf(kind, deps);
   const first = nextExecutionNumber(record, kind);
   for (let n = first; n < first + 20; n++) {
     const name = executionNameFor(provisioningId, kind, n);
@@ -284,10 +306,17 @@ async function freeExecutionName(provisioningId: string, kind: ExecutionKind, re
   throw new ApiError(409, 'NoFreeExecutionName', `no free execution name for provisioning ${provisioningId}; use another provisioningId`);
 }
 
+/** The registry status while an execution of a kind runs. */
+const RUNNING_STATUS: Record<ExecutionKind, RegistryStatus> = { provision: 'PROVISIONING', update: 'UPDATING', teardown: 'TEARING_DOWN' };
+
 /**
  * Register an execution in the registry (the claim: a conditional write, so two callers cannot both start one),
  * then start it. If the start fails, the claimed execution is recorded as failed to start and the record is
  * otherwise left as it was.
+ *
+ * A provisioning attempt or an update makes `request` the latest request and keeps `previousRequest` (the request
+ * the existing resources carry, for ApplyTags) when given, else forgets it; an attempt starts without outputs, an
+ * update keeps them (the environment is live). A teardown changes neither.
  */
 async function claimAndStart(
   provisioningId: string,
@@ -296,30 +325,27 @@ async function claimAndStart(
   input: Record<string, unknown>,
   request: Record<string, unknown> | undefined,
   deps: ProvisioningServiceDeps,
+  options: { previousRequest?: RegistryRecord['request']; changes?: FieldChange[] } = {},
 ): Promise<StartedExecution> {
-  const machine = kind === 'provision' ? deps.provisionStateMachineArn : deps.teardownStateMachineArn;
+  const machine = machineOf(kind, deps);
   const name = await freeExecutionName(provisioningId, kind, record, deps);
   const now = nowIso();
   const entry: ExecutionEntry = { kind, name, executionArn: executionArnOf(machine, name), startedAt: now, status: 'RUNNING' };
-  const status: RegistryStatus = kind === 'provision' ? 'PROVISIONING' : 'TEARING_DOWN';
+  const status = RUNNING_STATUS[kind];
+  const requestChange = request ? { request, previousRequest: options.previousRequest ?? undefined, ...(kind === 'update' ? {} : { outputs: null }) } : {};
   const claimed = record
-    ? await saveRecord(
-        { ...record, status, ...(request ? { request, outputs: null } : {}), currentExecution: entry, executions: [...record.executions, entry], updatedAt: now },
-        record.version,
-        deps.registry,
-      )
+    ? await saveRecord({ ...record, status, ...requestChange, currentExecution: entry, executions: [...record.executions, entry], updatedAt: now }, record.version, deps.registry)
     : await createRecord({ provisioningId, status, request: request ?? null, outputs: null, currentExecution: entry, executions: [entry], createdAt: now, updatedAt: now, version: 1 }, deps.registry);
   const inputText = JSON.stringify(input);
+  const answer = (executionArn: string, startedAt: string): StartedExecution => ({ provisioningId, executionArn, status, startedAt, kind, ...(options.changes ? { changes: options.changes } : {}) });
   try {
     const out = await deps.sfn.send(new StartExecutionCommand({ stateMachineArn: machine, name, input: inputText }));
-    return { provisioningId, executionArn: out.executionArn!, status, startedAt: isoOf(out.startDate) ?? now };
+    return answer(out.executionArn!, isoOf(out.startDate) ?? now);
   } catch (error) {
     if (error instanceof ExecutionAlreadyExists || (error as Error).name === 'ExecutionAlreadyExists') {
       // The name was free a moment ago: someone started it outside the registry. Ours only if it has our input.
       const existing = await describe(deps, entry.executionArn);
-      if (existing && sameJson(parseJson(existing.input), input)) {
-        return { provisioningId, executionArn: entry.executionArn, status, startedAt: isoOf(existing.startDate) ?? now };
-      }
+      if (existing && sameJson(parseJson(existing.input), input)) return answer(entry.executionArn, isoOf(existing.startDate) ?? now);
     }
     const failed: ExecutionEntry = { ...entry, status: 'FAILED', stoppedAt: nowIso(), outcome: record?.status ?? 'FAILED', error: { error: (error as Error).name, cause: `StartExecution failed: ${(error as Error).message}` } };
     const restored: RegistryRecord = record
@@ -332,16 +358,25 @@ async function claimAndStart(
   }
 }
 
+/** The in-place changes an update applies (against the request the environment was made or last updated with). */
+function changesOf(record: RegistryRecord): FieldChange[] | undefined {
+  if (!record.previousRequest || !record.request) return undefined;
+  return planUpdate(record.previousRequest as ProvisioningRequest, record.request as ProvisioningRequest).inPlace;
+}
+
 function startedFrom(record: RegistryRecord, execution: ExecutionEntry): StartedExecution {
-  return { provisioningId: record.provisioningId, executionArn: execution.executionArn, status: record.status, startedAt: execution.startedAt };
+  const changes = execution.kind === 'update' && record.status === 'UPDATING' ? changesOf(record) : undefined;
+  return { provisioningId: record.provisioningId, executionArn: execution.executionArn, status: record.status, startedAt: execution.startedAt, kind: execution.kind, ...(changes ? { changes } : {}) };
 }
 
 /**
  * Start a provisioning, by the lifecycle rules (shared/registry/lifecycle.ts `decideStart`): a new ID starts attempt
  * 1 (execution `<id>`); the same ID and request while it runs or after it succeeded is the same provisioning; the
- * same request after a failure starts a new attempt (`<id>--2`, ...); another request is a conflict (409). Without an
- * ID (in the body or as the idempotency key) a new one is made. The registry records the start before the execution
- * begins.
+ * same request after a failure starts a new attempt (`<id>--2`, ...). Another request for a live provisioning is an
+ * **update** (`<id>--update-<n>`, status `UPDATING`, the answer lists the in-place `changes`) when every change is
+ * in place, else a 409 `ReplacementRequired` naming each field and how to ask for a replacement explicitly. Without
+ * an ID (in the body or as the idempotency key) a new one is made. The registry records the start before the
+ * execution begins.
  *
  * @throws InvalidInputError (400) for a bad request; ApiError 409 when the rules refuse.
  * @example await startProvisioning({ projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-1' } }, deps, 'order-42')
@@ -358,10 +393,14 @@ export async function startProvisioning(body: unknown, deps: ProvisioningService
   for (let round = 0; round < MAX_ROUNDS; round++) {
     const record = await loadProvisioning(provisioningId, deps);
     const decision = decideStart(record, provisioningId, request);
-    if (decision.action === 'refuse') throw refused(decision);
+    if (decision.action === 'refuse') throw refused(decision, provisioningId);
     if (decision.action === 'existing') return startedFrom(record!, decision.execution);
     try {
-      return await claimAndStart(provisioningId, 'provision', record, request, request, deps);
+      if (decision.action === 'update') {
+        return await claimAndStart(provisioningId, 'update', record, request, request, deps, { previousRequest: decision.previousRequest, changes: decision.plan.inPlace });
+      }
+      const previousRequest = decision.action === 'new-attempt' ? decision.previousRequest : undefined;
+      return await claimAndStart(provisioningId, 'provision', record, request, request, deps, { previousRequest });
     } catch (error) {
       if (!(error instanceof StaleRecordError)) throw error; // else someone else wrote first: read and decide again
     }
@@ -378,7 +417,8 @@ export async function getProvisioning(provisioningId: string, deps: Provisioning
   checkId(provisioningId);
   const record = await loadProvisioning(provisioningId, deps);
   if (!record) throw notFound(provisioningId);
-  const attempt = executionsOf(record, 'provision').at(-1);
+  // The latest run of the provision state machine: an attempt or an update.
+  const attempt = provisionRuns(record).at(-1);
   const teardown = executionsOf(record, 'teardown').at(-1);
   let steps: StepProgress[] = [];
   let historyAvailable = false;
@@ -432,6 +472,7 @@ export async function listProvisionings(
       updatedAt: r.updatedAt,
       currentExecution: r.currentExecution ? summaryOf(r.currentExecution) : null,
       attempts: executionsOf(r, 'provision').length,
+      updates: executionsOf(r, 'update').length,
       teardowns: executionsOf(r, 'teardown').length,
     })),
     ...(page.nextToken ? { nextToken: page.nextToken } : {}),

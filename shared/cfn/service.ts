@@ -51,6 +51,14 @@ export interface CustomResourceService {
   updateOidc(provisioningId: string, oidcIssuerUrl: string): Promise<void>;
 }
 
+/** Registry statuses while an execution builds or changes the provisioning (an update via the API). */
+const RUNNING = new Set<RegistryStatus>(['PROVISIONING', 'UPDATING']);
+/**
+ * Registry statuses of a live environment whose outputs hold: built, or an update of it that failed without rolling
+ * anything back (the same resources, as they were or partly updated).
+ */
+const LIVE = new Set<RegistryStatus>(['SUCCEEDED', 'UPDATE_FAILED']);
+
 /** Registry statuses after a teardown started: the provisioning's resources are gone or going. */
 const TEARDOWN_STATUSES = new Set<RegistryStatus>(['TEARING_DOWN', 'TORN_DOWN', 'TEARDOWN_FAILED']);
 
@@ -68,8 +76,8 @@ export function provisioningService(deps: ProvisioningServiceDeps & { iam: (targ
         return {
           provisioningId,
           executionArn: found.currentExecution?.executionArn ?? found.executionArn ?? '',
-          state: found.status === 'PROVISIONING' ? 'running' : found.status === 'SUCCEEDED' ? 'succeeded' : 'failed',
-          outputs: found.status === 'SUCCEEDED' ? ((found.outputs as ProvisioningOutputs | null) ?? null) : null,
+          state: RUNNING.has(found.status) ? 'running' : LIVE.has(found.status) ? 'succeeded' : 'failed',
+          outputs: LIVE.has(found.status) ? ((found.outputs as ProvisioningOutputs | null) ?? null) : null,
           teardownStarted: TEARDOWN_STATUSES.has(found.status),
         };
       } catch (error) {

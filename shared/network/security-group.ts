@@ -9,12 +9,14 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeVpcEndpointsCommand,
   RevokeSecurityGroupEgressCommand,
+  RevokeSecurityGroupIngressCommand,
   type EC2Client,
   type SecurityGroup,
   type SecurityGroupRule,
   type Tag,
 } from '@aws-sdk/client-ec2';
 import type { ProvisioningConfig, TargetConfig } from '../config';
+import { TAG_PROVISIONING_ID, TAG_RESOURCE } from '../constants';
 import { DependencyViolationError, EventualConsistencyError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
@@ -114,24 +116,38 @@ export function describeWantedRule(rule: WantedRule): string {
 }
 
 /**
- * V7 as a plan that only ever adds: the wanted rules the group lacks, and whether EC2's default allow-all egress
- * rule is to be revoked, which is only while our first setup of the group is not done (`baselineApplied` false,
- * see {@link BASELINE_TAG}). The revoke names the rule by its content, not by an ID read before: right after
- * CreateSecurityGroup a read may not show the default rule yet, and a revoke of a rule that is not there does no
- * harm. No other rule is ever revoked: the vendor and the AWS Load Balancer Controller add rules of their own.
+ * True when a rule is one of ours: tagged at its authorization with this provisioning's ID as a
+ * `security-group-rule`. Only such rules are ever revoked once the group's first setup is done; a rule without our
+ * tags (added by hand, by the vendor, by the AWS Load Balancer Controller) or tagged by another provisioning never is.
+ * @example isOurRule({ Tags: [{ Key: 'byoc:provisioning-id', Value: 'p-1' }, { Key: 'byoc:resource', Value: 'security-group-rule' }] }, 'p-1') // true
+ */
+export function isOurRule(rule: SecurityGroupRule, provisioningId: string): boolean {
+  return tagValue(rule.Tags, TAG_PROVISIONING_ID) === provisioningId && tagValue(rule.Tags, TAG_RESOURCE) === SECURITY_GROUP_RULE_RESOURCE;
+}
+
+/**
+ * V7 as a plan: the wanted rules the group lacks (authorized first), our own rules the request no longer wants
+ * (revoked after: a CIDR removed from `ingressCidrs` / `egressCidrs`, the within-VPC rules once `strict` is on),
+ * and whether EC2's default allow-all egress rule is to be revoked, which is only while our first setup of the group
+ * is not done (`baselineApplied` false, see {@link BASELINE_TAG}). The default-egress revoke names the rule by its
+ * content, not by an ID read before: right after CreateSecurityGroup a read may not show the default rule yet, and a
+ * revoke of a rule that is not there does no harm. No rule that is not ours ({@link isOurRule}) is ever revoked: the
+ * vendor and the AWS Load Balancer Controller add rules of their own, and people add rules by hand.
  *
- * @example planRuleChanges([defaultEgress], { ingressCidrs: ['0.0.0.0/0'], egressCidrs: ['0.0.0.0/0'], strict: true, vpcCidr: '10.0.0.0/16' }, 'sg-1', { baselineApplied: false })
- *   // { revokeDefaultEgress: true, authorize: [{ egress: false, traffic: 'https', peer: '0.0.0.0/0' }, { egress: true, traffic: 'https', peer: '0.0.0.0/0' }] }
+ * @example planRuleChanges([defaultEgress], { ingressCidrs: ['0.0.0.0/0'], egressCidrs: ['0.0.0.0/0'], strict: true, vpcCidr: '10.0.0.0/16' }, 'sg-1', { baselineApplied: false, provisioningId: 'p-1' })
+ *   // { revokeDefaultEgress: true, authorize: [{ egress: false, traffic: 'https', peer: '0.0.0.0/0' }, { egress: true, traffic: 'https', peer: '0.0.0.0/0' }], revoke: [] }
  */
 export function planRuleChanges(
   rules: SecurityGroupRule[],
   settings: RuleSettings,
   groupId: string,
-  progress: { baselineApplied: boolean },
-): { revokeDefaultEgress: boolean; authorize: WantedRule[] } {
+  progress: { baselineApplied: boolean; provisioningId: string },
+): { revokeDefaultEgress: boolean; authorize: WantedRule[]; revoke: SecurityGroupRule[] } {
+  const wanted = wantedRules(settings);
   return {
     revokeDefaultEgress: !progress.baselineApplied,
-    authorize: wantedRules(settings).filter((w) => !rules.some((rule) => matchesRule(rule, w, groupId))),
+    authorize: wanted.filter((w) => !rules.some((rule) => matchesRule(rule, w, groupId))),
+    revoke: rules.filter((rule) => isOurRule(rule, progress.provisioningId) && !wanted.some((w) => matchesRule(rule, w, groupId))),
   };
 }
 
@@ -187,17 +203,22 @@ function ipPermission(rule: WantedRule, groupId: string) {
 }
 
 /**
- * Bring the group's rules up to V7, adding only. While {@link BASELINE_TAG} is absent (our first setup of a group
- * we just created, or a retry of it after a lost answer), EC2's default allow-all egress rule is revoked first;
- * the tag is set last, once every rule is in place, so a retry at any point before it does the same again and
- * converges. Once the tag is there nothing is ever revoked. (The one rule revoked before the tag is exactly EC2's
- * default; someone would have to add that same rule to our brand-new group within the seconds of our first setup
- * for it to be revoked, and the group is in no one else's hands yet.)
+ * Bring the group's rules to V7 as the config wants them: the missing rules are added, then our own rules that the
+ * config no longer wants are revoked (an update that removed a CIDR or turned `strict` on; see {@link isOurRule}).
+ * While {@link BASELINE_TAG} is absent (our first setup of a group we just created, or a retry of it after a lost
+ * answer), EC2's default allow-all egress rule is revoked first; the tag is set last, once every rule is in place,
+ * so a retry at any point before it does the same again and converges. After that, only rules carrying our tags
+ * are ever revoked. (The one untagged rule revoked before the tag is exactly EC2's default; someone would have to
+ * add that same rule to our brand-new group within the seconds of our first setup for it to be revoked, and the
+ * group is in no one else's hands yet.)
  */
 async function reconcileRules(ec2: EC2Client, config: ProvisioningConfig, vpc: VpcState, group: { groupId: string; tags: Tag[] | undefined }): Promise<void> {
   const { groupId } = group;
   const baselineApplied = tagValue(group.tags, BASELINE_TAG.Key) === BASELINE_TAG.Value;
-  const { revokeDefaultEgress, authorize } = planRuleChanges(await securityGroupRules(ec2, groupId), ruleSettingsOf(config, vpc), groupId, { baselineApplied });
+  const { revokeDefaultEgress, authorize, revoke } = planRuleChanges(await securityGroupRules(ec2, groupId), ruleSettingsOf(config, vpc), groupId, {
+    baselineApplied,
+    provisioningId: config.provisioningId,
+  });
   if (revokeDefaultEgress) {
     try {
       const out = await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, IpPermissions: [{ IpProtocol: ALL_TRAFFIC, IpRanges: [{ CidrIp: ANYWHERE_IPV4 }] }] }));
@@ -219,6 +240,19 @@ async function reconcileRules(ec2: EC2Client, config: ProvisioningConfig, vpc: V
     }
   }
   if (authorize.length > 0) logger.info('authorized security group rules', { groupId, rules: authorize.map(describeWantedRule) });
+  // Revoked after the new rules are in: a CIDR change never leaves a moment with neither the old rule nor the new.
+  for (const egress of [false, true]) {
+    const ids = revoke.filter((r) => Boolean(r.IsEgress) === egress).map((r) => r.SecurityGroupRuleId!);
+    if (ids.length === 0) continue;
+    try {
+      if (egress) await ec2.send(new RevokeSecurityGroupEgressCommand({ GroupId: groupId, SecurityGroupRuleIds: ids }));
+      else await ec2.send(new RevokeSecurityGroupIngressCommand({ GroupId: groupId, SecurityGroupRuleIds: ids }));
+      logger.info('revoked our security group rules the request no longer wants', { groupId, ruleIds: ids });
+    } catch (error) {
+      // Revoked by a concurrent run, or by hand, since our look-up: gone is what we wanted.
+      if (!isNotFound(error, 'InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound')) throw error;
+    }
+  }
   if (!baselineApplied) {
     await ec2.send(new CreateTagsCommand({ Resources: [groupId], Tags: [{ ...BASELINE_TAG }] }));
     logger.info('marked the security group\'s first setup done', { groupId, tag: BASELINE_TAG.Key });
@@ -231,8 +265,9 @@ async function reconcileRules(ec2: EC2Client, config: ProvisioningConfig, vpc: V
  * Terraform does the same: the cluster's nodes use this group). `strict: true`: the 443 rules only. EC2's default
  * allow-all egress rule is revoked during our first setup of the group, as Terraform does.
  *
- * Find-or-create by tag (CreateSecurityGroup takes no ClientToken). A re-run adds missing rules and never removes
- * one: the vendor and the AWS Load Balancer Controller add rules to this group later (see {@link reconcileRules}).
+ * Find-or-create by tag (CreateSecurityGroup takes no ClientToken). A re-run (an update) adds missing rules and
+ * revokes only our own rules that the request no longer wants; it never removes a rule that is not ours: the vendor
+ * and the AWS Load Balancer Controller add rules to this group later (see {@link reconcileRules}).
  *
  * @example const { securityGroupId } = await createSecurityGroup(config, state.vpc, { ec2 });
  */

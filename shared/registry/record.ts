@@ -13,6 +13,11 @@ import type { ProvisioningOutputs } from '../state';
  * - `ROLLED_BACK`: the latest attempt failed, and its rollback removed everything it had made.
  * - `ROLLBACK_INCOMPLETE`: the latest attempt failed and its rollback left resources (named in the error): a
  *   teardown is needed.
+ * - `UPDATING`: an update is running: the provision workflow in update mode, re-applying a changed request whose
+ *   changes are all in place (shared/update/plan.ts) to the live environment. `outputs` still describe it.
+ * - `UPDATE_FAILED`: the latest update failed. Nothing was rolled back or deleted: the resources are as they were,
+ *   or partly updated; `outputs` still describe them. The same update again is safe (it re-applies), and so is
+ *   another in-place request; a teardown too.
  * - `TEARING_DOWN`: a teardown is running.
  * - `TORN_DOWN`: the latest teardown removed everything (except a bucket that holds data, which it keeps).
  * - `TEARDOWN_FAILED`: the latest teardown did not remove everything; another teardown may.
@@ -23,14 +28,19 @@ export const REGISTRY_STATUSES = [
   'FAILED',
   'ROLLED_BACK',
   'ROLLBACK_INCOMPLETE',
+  'UPDATING',
+  'UPDATE_FAILED',
   'TEARING_DOWN',
   'TORN_DOWN',
   'TEARDOWN_FAILED',
 ] as const;
 export type RegistryStatus = (typeof REGISTRY_STATUSES)[number];
 
-/** Which state machine an execution ran: provisioning attempts and teardowns both act on a provisioning. */
-export type ExecutionKind = 'provision' | 'teardown';
+/**
+ * What an execution did to a provisioning: a provisioning attempt (`provision`) or an in-place update (`update`),
+ * both runs of the provision state machine (an update is named `<id>--update-<n>`), or a teardown.
+ */
+export type ExecutionKind = 'provision' | 'update' | 'teardown';
 
 /** Step Functions' own status of an execution. */
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -44,7 +54,10 @@ export interface RecordedError {
 /** One execution that acted on a provisioning. */
 export interface ExecutionEntry {
   kind: ExecutionKind;
-  /** The execution name: `<id>` for the first attempt, `<id>--<n>` for later ones, `<id>--teardown-<n>` for teardowns. */
+  /**
+   * The execution name: `<id>` for the first attempt, `<id>--<n>` for later ones, `<id>--update-<n>` for updates,
+   * `<id>--teardown-<n>` for teardowns.
+   */
   name: string;
   executionArn: string;
   startedAt: string;
@@ -72,6 +85,14 @@ export interface RegistryRecord {
    * that a teardown of an unregistered provisioning created.
    */
   request: (Partial<ProvisioningRequest> & Record<string, unknown>) | null;
+  /**
+   * The request the resources that exist were made or last updated with, while it differs from `request`: set when
+   * an update starts (or a new attempt with a changed request after a failure), kept after it fails, cleared when an
+   * execution succeeds. ApplyTags removes the keys of its `tags` that `request` no longer has (and only those).
+   * After a failed update followed by another request, its `tags` also hold the failed request's tags: any of
+   * them may have been applied.
+   */
+  previousRequest?: (Partial<ProvisioningRequest> & Record<string, unknown>) | null;
   /** What the latest successful attempt handed back (C1); kept after a teardown, as a record of what existed. */
   outputs: ProvisioningOutputs | null;
   /** The execution running now, if any (set at its start, cleared at its end). */
@@ -94,6 +115,7 @@ interface RegistryItem {
   provisioningId: string;
   status?: RegistryStatus;
   request?: string;
+  previousRequest?: string;
   outputs?: string;
   currentExecution?: ExecutionEntry;
   executions?: Record<string, ExecutionEntry>;
@@ -116,11 +138,14 @@ export function recordFromItem(attributes: Record<string, AttributeValue>): Regi
   const item = unmarshall(attributes) as RegistryItem;
   const executions = Object.values(item.executions ?? {}).sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.name.localeCompare(b.name));
   const request = parseJson<unknown>(item.request);
+  const previous = parseJson<unknown>(item.previousRequest);
+  const isObject = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
   return {
     provisioningId: item.provisioningId,
     // A record a state machine has only just begun (RegisterProvisioning before RecordProvisioningStarted).
     status: item.status ?? 'PROVISIONING',
-    request: request && typeof request === 'object' && !Array.isArray(request) ? (request as RegistryRecord['request']) : null,
+    request: isObject(request) ? (request as RegistryRecord['request']) : null,
+    ...(isObject(previous) ? { previousRequest: previous as RegistryRecord['request'] } : {}),
     outputs: parseJson<ProvisioningOutputs>(item.outputs),
     currentExecution: item.currentExecution ?? null,
     executions,
@@ -136,6 +161,7 @@ export function itemFromRecord(record: RegistryRecord): Record<string, Attribute
     provisioningId: record.provisioningId,
     status: record.status,
     ...(record.request ? { request: JSON.stringify(record.request) } : {}),
+    ...(record.previousRequest ? { previousRequest: JSON.stringify(record.previousRequest) } : {}),
     ...(record.outputs ? { outputs: JSON.stringify(record.outputs) } : {}),
     ...(record.currentExecution ? { currentExecution: record.currentExecution } : {}),
     executions: Object.fromEntries(record.executions.map((e) => [e.name, e])),
@@ -155,6 +181,9 @@ export function regionOf(record: Pick<RegistryRecord, 'request'>): string | unde
 export function targetAccountOf(record: Pick<RegistryRecord, 'request'>): ProvisioningRequest['targetAccount'] | undefined {
   return record.request?.targetAccount as ProvisioningRequest['targetAccount'] | undefined;
 }
+
+/** The runs of the provision state machine (attempts and updates), oldest first: what built or changed the resources. */
+export const provisionRuns = (record: Pick<RegistryRecord, 'executions'>): ExecutionEntry[] => record.executions.filter((e) => e.kind !== 'teardown');
 
 /** The executions of one kind, oldest first. */
 export const executionsOf = (record: Pick<RegistryRecord, 'executions'>, kind: ExecutionKind): ExecutionEntry[] => record.executions.filter((e) => e.kind === kind);

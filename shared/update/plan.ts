@@ -5,11 +5,13 @@ import type { ProvisioningRequest } from '../request';
 export type ChangeKind = 'in-place' | 'replacement';
 
 /**
- * Every request field, by how a change to it is applied. **In place**: the same resources, changed (a re-run of the
- * provisioning workflow reconciles them, and a failure leaves them as they were: no rollback of a live
- * environment). **Replacement**: the change needs new resources (another region, CIDR, zone, name, account...):
- * the caller must ask for it explicitly (`replace: true`), and the old provisioning is torn down only after the new
- * one succeeded. The single source for the API, docs/requirements.md and docs/openapi.yaml (a test compares).
+ * Every request field, by how a change to it is applied. **In place**: the same resources, changed (an update: the
+ * provision workflow in update mode re-applies the request, and a failure leaves them as they were or partly
+ * updated: never a rollback of a live environment). **Replacement**: the change needs new resources (another region,
+ * CIDR, zone, name, account...): the API refuses it (409 `ReplacementRequired`, shared/registry/lifecycle.ts) and
+ * the caller asks for it explicitly: tear the provisioning down and start it again, or provision under a new
+ * provisioningId; either way the old environment stays until the caller says so. The single source for the API,
+ * docs/requirements.md and docs/openapi.yaml (tests compare).
  */
 export const UPDATE_RULES: Readonly<Record<string, { kind: ChangeKind; why: string }>> = {
   tags: { kind: 'in-place', why: 'tags are rewritten on every resource of the provisioning (keys removed from the request are removed)' },

@@ -62,13 +62,19 @@ export async function leftoversOf(provisioningId: string, names: Partial<ReturnT
   return findLeftovers({ config }, { ec2: ec2Client(target), route53: route53Client(target), iam: iamClient(target), s3: s3Client(target) });
 }
 
-/** The functions the provision workflow calls going forward (not undo steps), in the order the ASL lists them. */
+/** Steps only an update (or an attempt with a changed request) runs: a first provisioning skips them. */
+export const UPDATE_ONLY_STEPS = ['ApplyTags'];
+
+/**
+ * The functions a first provisioning calls going forward (not undo steps, not the update-only ApplyTags), in the
+ * order the ASL lists them.
+ */
 export function forwardSteps(): string[] {
   const names = allStates(loadDefinition('byoc-provision'))
-    // Lambda Tasks only: the registry writes (dynamodb:updateItem SDK integrations) are no steps of ours.
+    // Lambda Tasks only: the registry writes and reads (dynamodb SDK integrations) are no steps of ours.
     .filter(([, s]) => s.Type === 'Task' && s.Resource && !isServiceIntegration(s.Resource))
     .map(([, s]) => Object.keys(localFunctions).find((fn) => localFunctionArn(fn) === s.Resource)!)
-    .filter((fn) => !/^(Delete|Release|FindLeftovers|ValidateInput)/.test(fn));
+    .filter((fn) => !/^(Delete|Release|FindLeftovers|ValidateInput)/.test(fn) && !UPDATE_ONLY_STEPS.includes(fn));
   return [...new Set(names)];
 }
 

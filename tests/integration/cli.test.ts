@@ -193,10 +193,20 @@ describe('the CLI\'s records are a view of the registry (issue 10: the CLI kept 
     expect(second.code).toBe(0);
     expect(second.stdout).toContain(':role/zilliz-byoc-cli-view-b-eks');
 
-    // The same registry refuses another request under that ID (lifecycle rule "start"), and changes nothing.
+    // The same registry refuses a request under that ID that needs new resources (lifecycle rule "update":
+    // replacement), naming each field, and changes nothing.
     const refused = await byoc(['provision', '--request', requestFile(requestFor('a')), '--id', 'cli-view', '--profile', 'instant'], env);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('refused (ProvisioningExists)');
+    expect(refused.stderr).toContain('refused (ReplacementRequired)');
+    expect(refused.stderr).toContain('  - projectName: "demob" -> "demoa" (names and Name tags derive from it)');
+
+    // An in-place change (tags) of B on the kept endpoint is an update, through the same service (lifecycle rule "update").
+    const updated = await byoc(['provision', '--request', requestFile({ ...requestFor('b'), tags: { team: 'ml' } }), '--id', 'cli-view', '--profile', 'instant'], env);
+    expect(updated.stderr).toBe('');
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toContain('Updating cli-view in place (execution cli-view--update-1)');
+    expect(updated.stdout).toContain('  - tags: {} -> {"team":"ml"}');
+    expect(updated.stdout).toContain('Updated cli-view in');
 
     // Teardown from a shell without AWS_ENDPOINT_URL: the view says which registry holds X, and its latest request.
     const down = await byoc(['teardown', 'cli-view', '--profile', 'instant'], { BYOC_STATE_DIR: stateDir, AWS_ENDPOINT_URL: undefined });
@@ -213,6 +223,7 @@ describe('the CLI\'s records are a view of the registry (issue 10: the CLI kept 
     expect(status).toMatchObject({ provisioningId: 'cli-view', status: 'TORN_DOWN', registry: { awsEndpoint: moto.endpoint } });
     expect(status.executions.map((e: { name: string; outcome: string }) => [e.name, e.outcome])).toEqual([
       ['cli-view', 'SUCCEEDED'],
+      ['cli-view--update-1', 'SUCCEEDED'],
       ['cli-view--teardown-1', 'TORN_DOWN'],
     ]);
   }, 120_000);

@@ -96,6 +96,12 @@ describe('parseRequest (the provisioning request schema)', () => {
     expect(problemsOf({ crossAccountRole: { externalId: 'cid-0123456789abcdef' }, projectName: 'demo', region: 'us-west-2', tags: { 'aws:owner': 'me' } })).toEqual(['tags.aws:owner: key must be a tag key of 1-128 letters, digits, spaces or _.:/=+-@, not starting with "aws:"']);
   });
 
+  it('refuses a provisioning ID containing "--update-": execution names <id>--update-<n> are the in-place updates', () => {
+    expect(problemsOf({ provisioningId: 'a--update-1', crossAccountRole: { externalId: 'cid-0123456789abcdef' }, projectName: 'demo', region: 'us-west-2' })).toEqual([
+      'provisioningId: must not contain "--update-": execution names <id>--update-<n> are the provisioning\'s in-place updates',
+    ]);
+  });
+
   it('says a non-object is not a request', () => {
     expect(problemsOf('hello')).toEqual(['(request): must be a JSON object']);
     expect(problemsOf([1])).toEqual(['(request): must be a JSON object']);

@@ -6,7 +6,7 @@ import { RETRYABLE_ERROR_NAMES, TERMINAL_ERROR_NAMES, WORKFLOW_ERROR_NAMES } fro
 import { allStates, placeholdersOf, WORKFLOWS } from '../../local/engine';
 import { localFunctions } from '../../local/functions';
 import { isServiceIntegration } from '../../local/service-integrations';
-import { DYNAMODB_TRANSIENT_ERRORS, REGISTRY_TABLE_PLACEHOLDER } from '../../shared/constants';
+import { DYNAMODB_TRANSIENT_ERRORS, REGISTRY_TABLE_PLACEHOLDER, UPDATE_EXECUTION_MARKER } from '../../shared/constants';
 import { loadServerlessConfig } from '../helpers/serverless-config';
 
 const root = join(__dirname, '..', '..');
@@ -17,13 +17,14 @@ const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException'
 
 type AnyState = { Type: string; Next?: string; Default?: string; End?: boolean; Resource?: string; Choices?: { Next: string }[]; Catch?: { Next: string }[] };
 
-/** States reachable from `from` without going through `avoid` (Next, Choices, Default, Catch). */
-function reachableAvoiding(states: Record<string, AnyState>, from: string, avoid: string): Set<string> {
+/** States reachable from `from` without going through any of `avoid` (Next, Choices, Default, Catch). */
+function reachableAvoiding(states: Record<string, AnyState>, from: string, avoid: string | string[]): Set<string> {
+  const avoided = new Set([avoid].flat());
   const seen = new Set<string>();
   const stack = [from];
   while (stack.length > 0) {
     const name = stack.pop()!;
-    if (name === avoid || seen.has(name)) continue;
+    if (avoided.has(name) || seen.has(name)) continue;
     seen.add(name);
     const s = states[name];
     stack.push(...[s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)].filter((n): n is string => Boolean(n)));
@@ -94,14 +95,28 @@ describe.each(definitions)('the state machine $file', ({ file, text, json }) => 
   });
 
   it('writes the registry only with the dynamodb:updateItem SDK integration, to the ${RegistryTableName} table, keeping the state (ResultPath null)', () => {
-    expect(integrations.length).toBeGreaterThan(0);
-    for (const [name, state] of integrations) {
+    const writes = integrations.filter(([, s]) => !s.Resource.endsWith(':getItem'));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const [name, state] of writes) {
       expect({ name, resource: state.Resource, table: state.Parameters.TableName, resultPath: state.ResultPath }).toEqual({
         name,
         resource: 'arn:aws:states:::dynamodb:updateItem',
         table: `\${${REGISTRY_TABLE_PLACEHOLDER}}`,
         resultPath: null,
       });
+    }
+  });
+
+  it('reads the registry only with dynamodb:getItem of named attributes (a projection, strongly consistent), into a key of its own', () => {
+    for (const [name, state] of integrations.filter(([, s]) => s.Resource.endsWith(':getItem'))) {
+      expect({ name, resource: state.Resource, table: state.Parameters.TableName, consistent: state.Parameters.ConsistentRead, projection: typeof state.Parameters.ProjectionExpression }).toEqual({
+        name,
+        resource: 'arn:aws:states:::dynamodb:getItem',
+        table: `\${${REGISTRY_TABLE_PLACEHOLDER}}`,
+        consistent: true,
+        projection: 'string',
+      });
+      expect({ name, resultPath: typeof state.ResultPath === 'string' && state.ResultPath !== '$' }).toEqual({ name, resultPath: true });
     }
   });
 
@@ -127,31 +142,68 @@ describe.each(definitions)('the state machine $file', ({ file, text, json }) => 
 
 describe('the registry writes at the start of each workflow', () => {
   it.each([
-    ['provision.asl.json', 'RecordProvisioningStarted', []],
-    ['teardown.asl.json', 'RecordTeardownStarted', ['ValidateTeardownInput']],
-  ])('%s runs no step that acts before %s (only validation)', (file, record, allowed) => {
+    ['provision.asl.json', ['RecordProvisioningStarted', 'RecordUpdateStarted'], []],
+    ['teardown.asl.json', ['RecordTeardownStarted'], ['ValidateTeardownInput']],
+  ])('%s runs no step that acts before %s (only validation)', (file, records, allowed) => {
     const json = definitions.find((d) => d.file.endsWith(file))!.json as { StartAt: string; States: Record<string, AnyState> };
-    const before = [...reachableAvoiding(json.States, json.StartAt, record)];
+    const before = [...reachableAvoiding(json.States, json.StartAt, records)];
     const lambdas = before.filter((n) => json.States[n].Type === 'Task' && !isServiceIntegration(json.States[n].Resource ?? '') && !allowed.includes(n));
     expect(lambdas).toEqual([]);
-    expect(json.States[record]).toBeDefined();
+    for (const record of records) expect(json.States[record]).toBeDefined();
   });
 });
 
 describe('the provision workflow', () => {
   const provision = definitions.find((d) => d.file.endsWith('provision.asl.json'))!.json;
 
-  it('sends every top-level forward state that can leave something behind into the rollback (branch steps are covered by their Parallel)', () => {
+  it('sends every top-level forward state that can leave something behind into the rollback, through the one choice that spares an update (branch steps are covered by their Parallel)', () => {
     const topLevel = Object.entries(provision.States as Record<string, { Type: string; Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[] }>);
     // Registry writes (SDK integrations) make nothing that could be left behind.
     const forward = topLevel.filter(
       ([name, s]) => (s.Type === 'Task' || s.Type === 'Parallel') && !isServiceIntegration((s as { Resource?: string }).Resource ?? '') && !name.startsWith('Rollback') && name !== 'ValidateInput' && name !== 'FindLeftovers',
     );
-    expect(forward.map(([name]) => name)).toEqual(['BuildNetworkAndRole', 'Verify', 'Report']);
+    expect(forward.map(([name]) => name)).toEqual(['BuildNetworkAndRole', 'ApplyTags', 'Verify', 'Report']);
     for (const [name, state] of forward) {
       const all = (state.Catch ?? []).find((c) => c.ErrorEquals.includes('States.ALL'));
-      expect({ name, next: all?.Next, resultPath: all?.ResultPath }).toEqual({ name, next: 'BeginRollback', resultPath: '$.error' });
+      expect({ name, next: all?.Next, resultPath: all?.ResultPath }).toEqual({ name, next: 'IsUpdateFailure', resultPath: '$.error' });
     }
+    // A provisioning attempt rolls back: the choice's default is the rollback.
+    expect((provision.States as Record<string, AnyState>).IsUpdateFailure.Default).toBe('BeginRollback');
+  });
+
+  it('never rolls back an update: from the update branch of each failure choice no undo step is reachable, and it ends in a Fail after an UPDATE_FAILED registry write', () => {
+    const states = provision.States as Record<string, AnyState & { Parameters?: { ExpressionAttributeValues?: Record<string, { S?: string }> } }>;
+    for (const [choice, write, end] of [
+      ['IsUpdateFailure', 'RecordUpdateFailed', 'UpdateFailed'],
+      ['IsUpdateRejected', 'RecordUpdateRejected', 'UpdateRejected'],
+    ]) {
+      const branch = states[choice].Choices!.map((c) => c.Next);
+      expect({ choice, branch }).toEqual({ choice, branch: [write] });
+      const reached = [...reachableAvoiding(states, write, [])];
+      const undo = reached.filter((n) => n.startsWith('Rollback') || /\$\{(Delete|Release)\w+FunctionArn\}/.test(states[n].Resource ?? '') || n === 'BeginRollback' || n === 'FindLeftovers');
+      expect({ choice, undo }).toEqual({ choice, undo: [] });
+      expect(reached.sort()).toEqual([write, end].sort());
+      expect(states[end].Type).toBe('Fail');
+      expect(states[write].Parameters?.ExpressionAttributeValues?.[':outcome']).toEqual({ S: 'UPDATE_FAILED' });
+    }
+  });
+
+  it('recognises an update by the execution name the API gives it (<id>--update-<n>), in every choice, as shared/constants.ts says', () => {
+    const text = JSON.stringify(provision);
+    const matches = [...text.matchAll(/"StringMatches":"([^"]*)"/g)].map((m) => m[1]);
+    expect(matches.length).toBeGreaterThanOrEqual(2);
+    for (const m of matches) expect(m).toBe(`*${UPDATE_EXECUTION_MARKER}*`);
+    const states = provision.States as Record<string, AnyState & { Choices?: { Variable?: string; Next: string }[] }>;
+    expect(states.IsUpdate.Choices!.map((c) => c.Next)).toEqual(['RecordUpdateStarted']);
+    expect(states.IsUpdate.Default).toBe('RecordProvisioningStarted');
+  });
+
+  it('applies tags only when the registry holds a previous request (an update), never on a first provisioning', () => {
+    const states = provision.States as Record<string, AnyState & { Choices?: { Variable?: string; IsPresent?: boolean; Next: string }[] }>;
+    expect((states.BuildNetworkAndRole as AnyState).Next).toBe('IsTagUpdateWanted');
+    expect(states.IsTagUpdateWanted.Choices).toEqual([{ Variable: '$.config.previousTags', IsPresent: true, Next: 'ApplyTags' }]);
+    expect(states.IsTagUpdateWanted.Default).toBe('Verify');
+    expect(states.ApplyTags.Next).toBe('Verify');
   });
 
   it('undoes in the same order in the rollback and in the teardown workflow', () => {

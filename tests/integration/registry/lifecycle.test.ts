@@ -67,7 +67,7 @@ describe('the registry and the lifecycle rules, through the API', () => {
     expect((await list(apiEvent('GET /provisionings', { query: { status: 'DONE' } }), lambdaContext())).statusCode).toBe(400);
   }, 60_000);
 
-  it('retry after failure: the same request after ROLLED_BACK starts attempt <id>--2; then the same request is the same provisioning, another is 409', async () => {
+  it('retry after failure: the same request after ROLLED_BACK starts attempt <id>--2; then the same request is the same provisioning, one needing new resources is 409', async () => {
     stack.realism.setFaults('CreateVpc:fail');
     const request = fullRequest('reg-retry');
     const first = body(await post(request));
@@ -86,11 +86,12 @@ describe('the registry and the lifecycle rules, through the API', () => {
       ['reg-retry--2', 'SUCCEEDED'],
     ]);
 
-    // Same ID and request after success: the same provisioning, nothing new. Another request: 409.
+    // Same ID and request after success: the same provisioning, nothing new. A request that needs new resources: 409
+    // (lifecycle rule "replacement"; in-place changes are updates, tests/integration/registry/update.test.ts).
     expect(body(await post(request))).toMatchObject({ status: 'SUCCEEDED', executionArn: done.executionArn });
     const conflict = await post({ ...request, projectName: 'other' });
     expect(conflict.statusCode).toBe(409);
-    expect(body(conflict).error).toBe('ProvisioningExists');
+    expect(body(conflict)).toMatchObject({ error: 'ReplacementRequired', fields: [{ field: 'projectName' }] });
   }, 90_000);
 
   it('delete while running: 409 naming the running provisioning execution, then (after it ended) a teardown; 409 again while that teardown runs', async () => {

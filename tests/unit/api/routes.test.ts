@@ -100,12 +100,34 @@ describe('POST /provisionings', () => {
     expect(table.size).toBe(0);
   });
 
-  it('answers 409 when the registry has the ID with a different request', async () => {
+  it('replacement: answers 409 ReplacementRequired, naming each field with why and how to replace, when the registry has the ID with a request that needs new resources', async () => {
     register({ request: { ...REQUEST, projectName: 'other' }, executions: [entry('provision', 'p-1', 'SUCCEEDED')] });
     const res = await start(apiEvent('POST /provisionings', { body: REQUEST }), lambdaContext());
     expect(res.statusCode).toBe(409);
-    expect(body(res).error).toBe('ProvisioningExists');
+    expect(body(res)).toMatchObject({
+      error: 'ReplacementRequired',
+      fields: [{ field: 'projectName', kind: 'replacement', why: 'names and Name tags derive from it', before: 'other', after: 'demo' }],
+      howToReplace: [expect.stringContaining('DELETE /provisionings/p-1'), expect.stringContaining('new provisioningId')],
+    });
     expect(sfn.commandCalls(StartExecutionCommand)).toHaveLength(0);
+  });
+
+  it('update: starts <id>--update-1 when every change is in place, keeping the outputs and the previous request in the registry, and lists the changes', async () => {
+    const outputs = { provisioningId: 'p-1', vpcId: 'vpc-1' } as unknown as RegistryRecord['outputs'];
+    register({ outputs, executions: [entry('provision', 'p-1', 'SUCCEEDED')] });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: exec(PROVISION, 'p-1--update-1'), startDate: new Date() });
+    const res = await start(apiEvent('POST /provisionings', { body: { ...REQUEST, tags: { team: 'ml' } } }), lambdaContext());
+    expect(res.statusCode).toBe(202);
+    expect(body(res)).toMatchObject({ status: 'UPDATING', kind: 'update', executionArn: exec(PROVISION, 'p-1--update-1'), changes: [{ field: 'tags', kind: 'in-place', before: {}, after: { team: 'ml' } }] });
+    const started = sfn.commandCalls(StartExecutionCommand)[0].args[0].input;
+    expect({ machine: started.stateMachineArn, name: started.name }).toEqual({ machine: PROVISION, name: 'p-1--update-1' });
+    expect(registered('p-1')).toMatchObject({
+      status: 'UPDATING',
+      request: { tags: { team: 'ml' } },
+      previousRequest: REQUEST,
+      outputs,
+      currentExecution: { kind: 'update', name: 'p-1--update-1' },
+    });
   });
 
   it('answers with the existing provisioning when the same request is sent again after it succeeded', async () => {

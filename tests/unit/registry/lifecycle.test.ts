@@ -3,6 +3,8 @@ import type { ExecutionEntry, RegistryRecord, RegistryStatus } from '../../../sh
 
 const REQUEST = { projectName: 'demo', region: 'us-west-2', crossAccountRole: { externalId: 'cid-0123456789abcdef' } };
 const OTHER = { ...REQUEST, projectName: 'other' };
+/** REQUEST with only in-place changes: tags and the security group's ingress CIDRs. */
+const TAGGED = { ...REQUEST, tags: { team: 'data' }, network: { securityGroup: { ingressCidrs: ['10.1.0.0/16'] } } };
 const entry = (kind: ExecutionEntry['kind'], name: string, status: ExecutionEntry['status'] = 'SUCCEEDED'): ExecutionEntry => ({
   kind,
   name,
@@ -34,11 +36,10 @@ describe('lifecycle rule "start" (docs/requirements.md, Lifecycle)', () => {
     expect(executionNameFor('p-1', 'provision', nextExecutionNumber(twice, 'provision'))).toBe('p-1--3');
   });
 
-  it('same ID and another request: 409 ProvisioningExists, decided in one place (onChangedRequest)', () => {
-    for (const status of ['PROVISIONING', 'SUCCEEDED', 'FAILED', 'ROLLED_BACK'] as const) {
-      expect(decideStart(record(status), 'p-1', OTHER)).toMatchObject({ action: 'refuse', code: 'ProvisioningExists' });
-    }
-    expect(onChangedRequest(record('SUCCEEDED')).code).toBe('ProvisioningExists');
+  it('same ID and another request while an attempt runs: 409 ProvisioningExists naming the running execution, decided in one place (onChangedRequest)', () => {
+    const running = record('PROVISIONING');
+    expect(decideStart(running, 'p-1', TAGGED)).toMatchObject({ action: 'refuse', code: 'ProvisioningExists', running: { name: 'p-1' } });
+    expect(onChangedRequest(running, TAGGED)).toEqual(decideStart(running, 'p-1', TAGGED));
   });
 
   it('after TORN_DOWN nothing of it is left: any request starts a new attempt', () => {
@@ -64,6 +65,59 @@ describe('lifecycle rule "start" (docs/requirements.md, Lifecycle)', () => {
     expect(sameRequest('p-1', REQUEST, { ...REQUEST, network: { vpcCidr: '10.0.0.0/16' } })).toBe(true);
     expect(sameRequest('p-1', REQUEST, OTHER)).toBe(false);
     expect(sameRequest('p-1', null, REQUEST)).toBe(false);
+  });
+});
+
+describe('lifecycle rule "update" (a changed request for an existing ID; shared/update/plan.ts classifies each field)', () => {
+  it('update: SUCCEEDED and only in-place changes (tags, security group CIDRs): an update <id>--update-1, listing the changes, keeping the applied request as previous', () => {
+    const decision = decideStart(record('SUCCEEDED'), 'p-1', TAGGED);
+    expect(decision).toMatchObject({ action: 'update', previousRequest: { ...REQUEST, provisioningId: 'p-1' }, plan: { replacement: [] } });
+    expect(decision.action === 'update' && decision.plan.inPlace.map((c) => c.field)).toEqual(['tags', 'network.securityGroup.ingressCidrs']);
+    expect(executionNameFor('p-1', 'update', nextExecutionNumber(record('SUCCEEDED'), 'update'))).toBe('p-1--update-1');
+  });
+
+  it('replacement: a change that needs new resources (region, VPC CIDR) is 409 ReplacementRequired listing each field with why, and how to ask for a replacement', () => {
+    const decision = decideStart(record('SUCCEEDED'), 'p-1', { ...TAGGED, region: 'eu-central-1', network: { vpcCidr: '10.9.0.0/16' } });
+    expect(decision).toMatchObject({ action: 'refuse', code: 'ReplacementRequired', message: expect.stringContaining('DELETE /provisionings/p-1') });
+    expect(decision.action === 'refuse' && decision.replacement?.map((c) => [c.field, c.why])).toEqual([
+      ['region', 'every resource lives in one region'],
+      ['network.vpcCidr', 'a VPC cannot change its primary CIDR'],
+    ]);
+    expect(decision.action === 'refuse' && decision.message).toContain('new provisioningId');
+  });
+
+  it('update running: the same request is that update (idempotent); another is 409 UpdateRunning naming it; a delete is 409 too', () => {
+    const updating = { ...record('UPDATING', [entry('provision', 'p-1'), entry('update', 'p-1--update-1', 'RUNNING')]), request: { ...TAGGED, provisioningId: 'p-1' }, previousRequest: { ...REQUEST, provisioningId: 'p-1' } };
+    expect(decideStart(updating, 'p-1', TAGGED)).toMatchObject({ action: 'existing', execution: { name: 'p-1--update-1' } });
+    expect(decideStart(updating, 'p-1', REQUEST)).toMatchObject({ action: 'refuse', code: 'UpdateRunning', running: { name: 'p-1--update-1' } });
+    expect(decideTeardown(updating)).toMatchObject({ action: 'refuse', code: 'UpdateRunning', running: { kind: 'update', name: 'p-1--update-1' } });
+  });
+
+  it('update failed: the same request runs the update again (<id>--update-2); the previous request keeps every tag key that may have been applied', () => {
+    const failed: RegistryRecord = {
+      ...record('UPDATE_FAILED', [entry('provision', 'p-1'), entry('update', 'p-1--update-1', 'FAILED')]),
+      request: { ...TAGGED, provisioningId: 'p-1' },
+      previousRequest: { ...REQUEST, provisioningId: 'p-1', tags: { old: '1' } },
+    };
+    const again = decideStart(failed, 'p-1', TAGGED);
+    expect(again).toMatchObject({ action: 'update', previousRequest: { tags: { old: '1', team: 'data' } } });
+    expect(executionNameFor('p-1', 'update', nextExecutionNumber(failed, 'update'))).toBe('p-1--update-2');
+    // Another in-place request after the failure is an update too; one that needs replacement is refused.
+    expect(decideStart(failed, 'p-1', { ...TAGGED, tags: { team: 'ml' } })).toMatchObject({ action: 'update' });
+    expect(decideStart(failed, 'p-1', { ...TAGGED, projectName: 'other' })).toMatchObject({ action: 'refuse', code: 'ReplacementRequired' });
+    // A delete tears the live environment down as usual.
+    expect(decideTeardown(failed)).toEqual({ action: 'new-teardown' });
+  });
+
+  it('changed request after FAILED or ROLLED_BACK (nothing live): in place -> a new attempt that keeps the old request as previous; replacement -> 409 ReplacementRequired (an earlier attempt may have left resources)', () => {
+    for (const status of ['FAILED', 'ROLLED_BACK'] as const) {
+      expect(decideStart(record(status), 'p-1', TAGGED)).toEqual({ action: 'new-attempt', previousRequest: { ...REQUEST, provisioningId: 'p-1' } });
+      expect(decideStart(record(status), 'p-1', OTHER)).toMatchObject({ action: 'refuse', code: 'ReplacementRequired', message: expect.stringContaining('may still exist') });
+    }
+  });
+
+  it('a request that differs only in how a default is spelled is the same request', () => {
+    expect(decideStart(record('SUCCEEDED'), 'p-1', { ...REQUEST, iamRole: { path: '/' }, tags: {} })).toMatchObject({ action: 'existing' });
   });
 });
 
@@ -95,6 +149,11 @@ describe('the status a closed execution leads to (what a reader repairs when a s
     ['provision', 'FAILED', 'QuotaExceededError', 'FAILED'],
     ['provision', 'ABORTED', undefined, 'FAILED'],
     ['provision', 'TIMED_OUT', undefined, 'FAILED'],
+    ['update', 'SUCCEEDED', undefined, 'SUCCEEDED'],
+    ['update', 'RUNNING', undefined, 'UPDATING'],
+    ['update', 'FAILED', 'AwsOperationError', 'UPDATE_FAILED'],
+    ['update', 'ABORTED', undefined, 'UPDATE_FAILED'],
+    ['update', 'TIMED_OUT', undefined, 'UPDATE_FAILED'],
     ['teardown', 'SUCCEEDED', undefined, 'TORN_DOWN'],
     ['teardown', 'FAILED', 'TeardownIncompleteError', 'TEARDOWN_FAILED'],
     ['teardown', 'ABORTED', undefined, 'TEARDOWN_FAILED'],

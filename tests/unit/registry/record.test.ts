@@ -19,6 +19,14 @@ const record: RegistryRecord = {
 };
 
 describe('the registry item', () => {
+  it('keeps the previous request of an update as JSON text, as the state machine reads it (ReadPreviousRequest)', () => {
+    const updating: RegistryRecord = { ...record, status: 'UPDATING', previousRequest: { ...record.request, tags: { team: 'data' } } };
+    const item = itemFromRecord(updating);
+    expect(item.previousRequest).toEqual({ S: JSON.stringify(updating.previousRequest) });
+    expect(recordFromItem(item).previousRequest).toEqual(updating.previousRequest);
+    expect(recordFromItem(itemFromRecord(record))).not.toHaveProperty('previousRequest');
+  });
+
   it('keeps a record whole through DynamoDB (request and outputs as JSON text, executions by name, oldest first)', () => {
     const item = itemFromRecord(record);
     expect(item.request).toEqual({ S: JSON.stringify(record.request) });
