@@ -1,12 +1,13 @@
-import { CreateVpcEndpointCommand, DeleteVpcEndpointsCommand, DescribeVpcEndpointsCommand, type EC2Client, type Filter, type VpcEndpoint } from '@aws-sdk/client-ec2';
+import { CreateVpcEndpointCommand, DeleteVpcEndpointsCommand, DescribeVpcEndpointsCommand, type EC2Client, type VpcEndpoint } from '@aws-sdk/client-ec2';
 import type { ProvisioningConfig, TargetConfig } from '../config';
 import { TAG_RESOURCE } from '../constants';
 import { AwsOperationError, EventualConsistencyError, ForeignResourceError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
-import { clientToken, ownershipFilters, tagSpecification, tagValue } from '../tags';
-import { isOwnedBy, keepOwned, requireKey } from './ownership';
+import { clientToken, tagSpecification, tagValue } from '../tags';
+import { isOwnedBy, requireKey } from './ownership';
 import type { NetworkState, RouteTablesState, S3GatewayEndpointState, UndoResult, VpcState } from './types';
+import { findOwnedEndpoints } from './vpc-endpoint';
 
 /**
  * The `byoc:resource` tag value of the S3 gateway endpoint. The interface endpoint of V9 (vpc-endpoint.ts) is a
@@ -30,14 +31,7 @@ export type S3GatewayEndpointUndoResult = UndoResult;
  * @example const [endpoint] = await findS3GatewayEndpoints(ec2, 'p-1', 'vpc-1');
  */
 export async function findS3GatewayEndpoints(ec2: EC2Client, provisioningId: string, vpcId?: string): Promise<VpcEndpoint[]> {
-  const filters: Filter[] = ownershipFilters(provisioningId, S3_GATEWAY_ENDPOINT_RESOURCE);
-  if (vpcId) filters.push({ Name: 'vpc-id', Values: [vpcId] });
-  try {
-    const out = await ec2.send(new DescribeVpcEndpointsCommand({ Filters: filters }));
-    return keepOwned(out.VpcEndpoints ?? [], (e) => e.Tags, provisioningId, [S3_GATEWAY_ENDPOINT_RESOURCE]).sort((a, b) => (a.VpcEndpointId ?? '').localeCompare(b.VpcEndpointId ?? ''));
-  } catch (error) {
-    throw translateAwsError(error, `look up the S3 gateway endpoint of provisioning ${provisioningId}`);
-  }
+  return findOwnedEndpoints(ec2, provisioningId, S3_GATEWAY_ENDPOINT_RESOURCE, 'S3 gateway endpoint', vpcId);
 }
 
 async function describeEndpoint(ec2: EC2Client, id: string): Promise<VpcEndpoint | undefined> {

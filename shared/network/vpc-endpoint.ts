@@ -33,13 +33,21 @@ const isGone = (endpoint: VpcEndpoint): boolean => ['deleting', 'deleted'].inclu
  * never among them.
  */
 export async function findVpcEndpoints(ec2: EC2Client, provisioningId: string, vpcId?: string): Promise<VpcEndpoint[]> {
-  const filters: Filter[] = ownershipFilters(provisioningId, VPC_ENDPOINT_RESOURCE);
+  return findOwnedEndpoints(ec2, provisioningId, VPC_ENDPOINT_RESOURCE, 'VPC endpoint', vpcId);
+}
+
+/**
+ * The provisioning's endpoints of one kind (`byoc:resource` value), in any state, sorted by ID; optionally only
+ * those of one VPC. Shared by the V9 interface endpoint and the S1 gateway endpoint.
+ */
+export async function findOwnedEndpoints(ec2: EC2Client, provisioningId: string, resource: string, what: string, vpcId?: string): Promise<VpcEndpoint[]> {
+  const filters: Filter[] = ownershipFilters(provisioningId, resource);
   if (vpcId) filters.push({ Name: 'vpc-id', Values: [vpcId] });
   try {
     const out = await ec2.send(new DescribeVpcEndpointsCommand({ Filters: filters }));
-    return keepOwned(out.VpcEndpoints ?? [], (e) => e.Tags, provisioningId, [VPC_ENDPOINT_RESOURCE]).sort((a, b) => (a.VpcEndpointId ?? '').localeCompare(b.VpcEndpointId ?? ''));
+    return keepOwned(out.VpcEndpoints ?? [], (e) => e.Tags, provisioningId, [resource]).sort((a, b) => (a.VpcEndpointId ?? '').localeCompare(b.VpcEndpointId ?? ''));
   } catch (error) {
-    throw translateAwsError(error, `look up the VPC endpoint of provisioning ${provisioningId}`);
+    throw translateAwsError(error, `look up the ${what} of provisioning ${provisioningId}`);
   }
 }
 
