@@ -7,6 +7,7 @@ import { vpcCheckSchema } from '../shared/api/vpc-check';
 import { REGISTRY_STATUSES } from '../shared/registry/record';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../shared/registry/store';
 import { UPDATE_RULES } from '../shared/update/plan';
+import { MAX_BODY_BYTES, PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, ROUTE_TIMEOUT_SECONDS, problemTypeUri, type ProblemType } from '../functions/api/problems';
 import { WORKFLOWS, type WorkflowName } from './engine';
 
 /**
@@ -138,7 +139,29 @@ export function withUpdateRulesTable(requirements: string): string {
 
 /** docs/openapi.yaml: the HTTP API, with the request schema the code validates with. */
 export function openApiYaml(): string {
-  const error = { type: 'object', required: ['error', 'message'], properties: { error: { type: 'string' }, message: { type: 'string' } } };
+  const problemTypes = Object.entries(PROBLEM_TYPES as Record<string, ProblemType>);
+  const error = {
+    type: 'object',
+    description:
+      `Every error answer of the service: an RFC 9457 problem (\`${PROBLEM_CONTENT_TYPE}\`). Compare \`type\` (or \`error\`, the same code); show \`detail\`. ` +
+      'Members a problem type adds (e.g. `errors`, `runningExecution`, `fields`) come after these; clients ignore members they do not know.',
+    required: ['type', 'title', 'status', 'detail', 'error', 'message'],
+    additionalProperties: true,
+    properties: {
+      type: {
+        type: 'string',
+        format: 'uri-reference',
+        enum: problemTypes.map(([code]) => problemTypeUri(code)),
+        description: 'The problem type: a relative URI reference `/problems/<code>` that identifies it (the API serves no such page; the table in the API description says what each means).',
+      },
+      title: { type: 'string', description: 'Fixed per type' },
+      status: { type: 'integer', description: 'The HTTP status, again' },
+      detail: { type: 'string', description: 'What happened this time, and what to do' },
+      error: { type: 'string', enum: problemTypes.map(([code]) => code), description: 'The code of the type (`ReplacementRequired` for `/problems/replacement-required`), as in the earlier error shape' },
+      message: { type: 'string', deprecated: true, description: 'The same text as `detail` (the earlier error shape); read `detail`' },
+      requestId: { type: 'string', description: '500 and 503: the request ID to quote; the logs carry it with what happened' },
+    },
+  };
   const registryStatus = {
     type: 'string',
     enum: [...REGISTRY_STATUSES],
@@ -162,14 +185,13 @@ export function openApiYaml(): string {
     },
   };
   const conflict = {
+    allOf: [{ $ref: '#/components/schemas/Error' }],
     type: 'object',
-    required: ['error', 'message'],
+    description: `A 409 problem: ${problemTypes
+      .filter(([, t]) => t.status === 409)
+      .map(([code]) => code)
+      .join(', ')} (see the table in the API description).`,
     properties: {
-      error: {
-        type: 'string',
-        description: 'ReplacementRequired, ProvisioningExists, UpdateRunning, ProvisioningRunning, TeardownRunning, TeardownNeeded, TooManyAttempts, ProvisioningNotReady, NothingToTearDown',
-      },
-      message: { type: 'string' },
       runningExecution: {
         type: 'object',
         description: 'The execution in the way, when one is running',
@@ -200,13 +222,22 @@ export function openApiYaml(): string {
       after: { description: 'the value asked for now', nullable: true },
     },
   };
+  const fieldProblems = {
+    type: 'array',
+    items: {
+      type: 'object',
+      required: ['field', 'rule'],
+      properties: { field: { type: 'string', description: 'the bad field: a dotted body path (network.vpcCidr), or a path or query parameter (provisioningId, force, limit)' }, rule: { type: 'string', description: 'the rule it breaks, in words to act on' } },
+    },
+  };
   const invalid = {
+    allOf: [{ $ref: '#/components/schemas/Error' }],
     type: 'object',
-    required: ['error', 'message', 'problems'],
+    description: 'The 400 problem (`/problems/invalid-input`): every bad field and the rule it breaks. Nothing was changed.',
+    required: ['errors'],
     properties: {
-      error: { type: 'string', enum: ['InvalidInput'] },
-      message: { type: 'string' },
-      problems: { type: 'array', items: { type: 'object', required: ['field', 'rule'], properties: { field: { type: 'string' }, rule: { type: 'string' } } } },
+      errors: { ...fieldProblems, description: 'each bad field and the rule it breaks' },
+      problems: { ...fieldProblems, deprecated: true, description: 'the same list as `errors` (the earlier error shape); read `errors`' },
     },
   };
   const request = documentedRequestSchema();
@@ -242,11 +273,27 @@ export function openApiYaml(): string {
     },
   };
   const readableError = { type: 'object', nullable: true, properties: { name: { type: 'string' }, message: { type: 'string' }, step: { type: 'string' } } };
-  const responses = (ok: Record<string, unknown>) => ({
+  const problemOf = (schema: string) => ({ [PROBLEM_CONTENT_TYPE]: { schema: { $ref: `#/components/schemas/${schema}` } } });
+  const bodyErrors = {
+    '413': { description: `The body is over ${MAX_BODY_BYTES} bytes (64 KiB): \`/problems/payload-too-large\`. Nothing was changed.`, content: problemOf('Error') },
+    '415': {
+      description: 'The body is missing, not sent as `content-type: application/json`, or not JSON: `/problems/unsupported-media-type` (with an `accept: application/json` header). Nothing was changed.',
+      content: problemOf('Error'),
+    },
+  };
+  const responses = (ok: Record<string, unknown>, options: { body?: boolean } = {}) => ({
     ...ok,
-    '400': { description: 'Invalid input: every bad field and the rule it breaks. Nothing was changed.', content: { 'application/json': { schema: { $ref: '#/components/schemas/InvalidInput' } } } },
-    '403': { description: 'The SigV4 signature is missing or the caller may not call this route (IAM auth).' },
-    '500': { description: 'Internal error; the message names the request ID to find in the logs.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+    '400': { description: 'Invalid input (`/problems/invalid-input`): every bad field and the rule it breaks. Nothing was changed.', content: problemOf('InvalidInput') },
+    '403': {
+      description: "API Gateway's own answer (not a problem): the SigV4 signature is missing or wrong, or the caller may not call this route (IAM auth).",
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/GatewayMessage' } } },
+    },
+    ...(options.body ? bodyErrors : {}),
+    '500': { description: 'Internal error (`/problems/internal-error`): nothing internal is shown; `detail` and `requestId` name the request ID to find in the logs.', content: problemOf('Error') },
+    '503': {
+      description: 'The route ran out of time (`/problems/timeout`, with `retry-after`): it may or may not have taken effect; repeating the request is safe.',
+      content: problemOf('Error'),
+    },
   });
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: requestSchema.properties.provisioningId.pattern } };
   const doc = {
@@ -254,9 +301,34 @@ export function openApiYaml(): string {
     info: {
       title: 'BYOC provisioner API',
       version: '1.0.0',
-      description:
+      description: [
         'Start provisionings of a customer AWS account (VPC V1-V11 and EKS IAM role R1-R5), read their status, tear them down. ' +
-        'Every route uses IAM auth: sign requests with SigV4 (service `execute-api`). Generated from the code by `npm run docs`.',
+          'Every route uses IAM auth: sign requests with SigV4 (service `execute-api`). Generated from the code by `npm run docs`.',
+        '',
+        '## Errors',
+        '',
+        `Every error the service answers is an RFC 9457 problem, \`${PROBLEM_CONTENT_TYPE}\` (schema \`Error\`): \`type\`, \`title\`, \`status\`, ` +
+          '`detail`, `error` (the code; `message` repeats `detail`), and the members of its type (`errors: [{field, rule}]` on a 400, ' +
+          '`runningExecution`, `fields` and `howToReplace` on some 409s, `requestId` on a 500 or 503). Never a stack trace or an AWS internal. ' +
+          '`type` is a relative URI reference that identifies the problem, one per code (the API serves no such page):',
+        '',
+        '| type | status | title | when |',
+        '|---|---|---|---|',
+        ...problemTypes.map(([code, t]) => `| \`${problemTypeUri(code)}\` | ${t.status} | ${t.title} | ${t.description} |`),
+        '',
+        `Request bodies are read up to ${MAX_BODY_BYTES} bytes (64 KiB); a larger one is a 413, a body that is not JSON sent as \`content-type: application/json\` a 415.`,
+        '',
+        "## API Gateway's own answers",
+        '',
+        'Some answers never reach the service: API Gateway (HTTP API) gives them itself, as `application/json` `{"message": "..."}` (schema `GatewayMessage`), not as problems:',
+        '',
+        '- a request that matches no route, an unknown path or a known path with a method it has no route for (`PUT /provisionings`), is a **404** ' +
+          '`{"message": "Not Found"}`, before IAM auth: HTTP API routes are method and path together, so there is no 405 (this API defines no `ANY` or `$default` route);',
+        '- a request without a valid SigV4 signature, or from a caller the IAM policy does not allow, is a **403**;',
+        '- throttled requests are a **429**; a body over the limits of API Gateway (10 MB) or of a Lambda invocation (6 MB) is refused before the function runs;',
+        "- when the function fails without answering, or has not answered after the integration's 30 s, a **5xx**. Every route's function times out " +
+          `at ${ROUTE_TIMEOUT_SECONDS} s and gives up a second earlier with a 503 problem, so a slow route answers with a problem first.`,
+      ].join('\n'),
     },
     security: [{ sigv4: [] }],
     paths: {
@@ -295,10 +367,9 @@ export function openApiYaml(): string {
                 'The request changes a field that needs new resources (ReplacementRequired: `fields` names each with why, `howToReplace` says how to ask for it), ' +
                 'an attempt or an update with another request is running (ProvisioningExists, UpdateRunning), it is being torn down (TeardownRunning), or it left ' +
                 'resources that a teardown must remove first (TeardownNeeded).',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Conflict' } } },
+              content: problemOf('Conflict'),
             },
-            '415': { description: 'The body is not JSON.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-          }),
+          }, { body: true }),
         },
       },
       '/provisionings/{id}': {
@@ -307,7 +378,7 @@ export function openApiYaml(): string {
           parameters: [idParam],
           responses: responses({
             '200': { description: 'The status.', content: { 'application/json': { schema: { $ref: '#/components/schemas/ProvisioningStatus' } } } },
-            '404': { description: 'No such provisioning.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '404': { description: 'No such provisioning: `/problems/provisioning-not-found`.', content: problemOf('Error') },
           }),
         },
         delete: {
@@ -320,10 +391,10 @@ export function openApiYaml(): string {
           ],
           responses: responses({
             '202': { description: 'Teardown started (`<id>--teardown-<n>`), or the teardown that already succeeded.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Started' } } } },
-            '404': { description: 'No such provisioning.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+            '404': { description: 'No such provisioning: `/problems/provisioning-not-found`.', content: problemOf('Error') },
             '409': {
               description: 'An execution of it is running: a provisioning attempt (ProvisioningRunning), an update (UpdateRunning) or a teardown (TeardownRunning), named in `runningExecution`.',
-              content: { 'application/json': { schema: { $ref: '#/components/schemas/Conflict' } } },
+              content: problemOf('Conflict'),
             },
           }),
         },
@@ -352,9 +423,9 @@ export function openApiYaml(): string {
                 },
               },
             },
-            '404': { description: 'No such provisioning.', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
-            '409': { description: 'The provisioning is not SUCCEEDED (yet, or any more).', content: { 'application/json': { schema: { $ref: '#/components/schemas/Conflict' } } } },
-          }),
+            '404': { description: 'No such provisioning: `/problems/provisioning-not-found`.', content: problemOf('Error') },
+            '409': { description: 'The provisioning is not SUCCEEDED (yet, or any more): `/problems/provisioning-not-ready`.', content: problemOf('Conflict') },
+          }, { body: true }),
         },
       },
       '/vpc-checks': {
@@ -366,14 +437,14 @@ export function openApiYaml(): string {
               description: 'The checks; `ok` is false when any requirement fails (`failed` lists their numbers).',
               content: { 'application/json': { schema: { $ref: '#/components/schemas/VpcCheckResult' } } },
             },
-          }),
+          }, { body: true }),
         },
       },
       '/validate': {
         post: {
           summary: 'Check a provisioning request without starting anything',
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/ProvisioningRequest' } } } },
-          responses: responses({ '200': { description: 'Valid; the request with its defaults filled in.' } }),
+          responses: responses({ '200': { description: 'Valid; the request with its defaults filled in.' } }, { body: true }),
         },
       },
     },
@@ -511,6 +582,7 @@ export function openApiYaml(): string {
         Conflict: conflict,
         Error: error,
         InvalidInput: invalid,
+        GatewayMessage: { type: 'object', description: "API Gateway's own error answers (403, 404 of an unknown route, 429, 5xx)", properties: { message: { type: 'string' } } },
       },
     },
   };

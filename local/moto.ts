@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { configuredPython, ensureMoto, MotoMissingError } from './moto-setup';
 
 /** A running moto server. */
 export interface MotoServer {
@@ -13,21 +14,11 @@ export interface MotoServer {
 }
 
 /** The command that starts moto; `BYOC_PYTHON` picks another interpreter. */
-const python = (): string => process.env.BYOC_PYTHON ?? 'python3';
+const python = (): string => configuredPython();
 
-/** Thrown when Python or moto's server is not installed, with how to install it. */
-export class MotoMissingError extends Error {
-  constructor(detail: string) {
-    super(
-      `The local stack needs moto's server (${detail}).\n` +
-        `Install it with:  pip install "moto[server]"   (Python 3.9+), or set BYOC_PYTHON to a Python that has it.\n` +
-        `Or point at an AWS-compatible endpoint you run yourself: AWS_ENDPOINT_URL=http://127.0.0.1:4566`,
-    );
-    this.name = 'MotoMissingError';
-  }
-}
+export { MotoMissingError, MOTO_VERSION } from './moto-setup';
 
-/** Check that moto's server can be imported, without starting it. */
+/** Check that the configured Python imports moto's server, without starting it (and without setting anything up). */
 export function checkMotoInstalled(): void {
   const probe = spawnSync(python(), ['-c', 'import moto.server, flask, werkzeug'], { encoding: 'utf8' });
   if (probe.error) throw new MotoMissingError(`"${python()}" could not be run: ${probe.error.message}`);
@@ -70,14 +61,17 @@ function installExitHooks(): void {
  * Start moto in server mode on a free loopback port, with the AWS managed IAM policies loaded, and wait until it
  * answers. The server dies with this process (exit, Ctrl-C, SIGTERM) and on `stop()`.
  *
+ * moto runs with the configured Python when it has moto's server; otherwise with the private venv in the state folder
+ * (`<stateDir>/moto-venv`), which the first run sets up with the pinned moto (see `./moto-setup`).
+ *
  * @example const moto = await startMoto(); process.env.AWS_ENDPOINT_URL = moto.endpoint; ...; await moto.stop();
  */
-export async function startMoto(options: { port?: number; timeoutMs?: number } = {}): Promise<MotoServer> {
-  checkMotoInstalled();
+export async function startMoto(options: { port?: number; timeoutMs?: number; stateDir?: string } = {}): Promise<MotoServer> {
+  const motoPython = await ensureMoto({ stateDir: options.stateDir });
   installExitHooks();
   const port = options.port ?? (await freePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(python(), ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(motoPython, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
     env: { ...process.env, MOTO_IAM_LOAD_MANAGED_POLICIES: 'true', PYTHONUNBUFFERED: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

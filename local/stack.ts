@@ -115,7 +115,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     // An empty AWS_ENDPOINT_URL means none (a shell may export it empty).
     const given = options.awsEndpoint || process.env.AWS_ENDPOINT_URL || undefined;
-    moto = given ? undefined : await startMoto();
+    moto = given ? undefined : await startMoto({ stateDir: options.stateDir });
     const awsEndpoint = given ?? moto!.endpoint;
     process.env.AWS_ENDPOINT_URL = awsEndpoint;
     ensureCredentials();
