@@ -10,5 +10,7 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
   setupFiles: ['<rootDir>/tests/setup-env.ts'],
   testTimeout: 60_000,
+  // The reliability suites' counts (provisionings, faults, leftovers, duplicates, 5xx), added up and printed at the end.
+  reporters: ['default', '<rootDir>/tests/reliability/counts-reporter.js'],
   maxWorkers: 2,
 };

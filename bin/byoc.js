@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// The `byoc` CLI (see local/cli.ts). Runs the TypeScript sources directly through tsx, so there is no build step.
+// The `byoc` CLI (see local/cli/index.ts; one module per command in local/cli/commands/). Runs the TypeScript sources directly through tsx, so there is no build step.
 const verbose = process.argv.includes('--verbose');
 // The steps' logger reads its level once, at import: set it before anything loads them.
 process.env.POWERTOOLS_LOG_LEVEL = verbose ? 'INFO' : process.env.POWERTOOLS_LOG_LEVEL || 'SILENT';
@@ -11,7 +11,7 @@ process.on('warning', (w) => {
   if (w && w.name !== 'NodeVersionSupportWarning' && !/require node >=22/.test(String(w.message))) process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 require('tsx/cjs');
-require('../local/cli.ts')
+require('../local/cli/index.ts')
   .main(process.argv.slice(2))
   .then((code) => process.exit(code))
   .catch((error) => {

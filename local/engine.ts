@@ -23,7 +23,13 @@ export type WorkflowName = keyof typeof WORKFLOWS;
 
 const STATEMACHINE_DIR = join(__dirname, '..', 'statemachine');
 
-type AnyState = { Type: string; Resource?: string; Seconds?: number; Retry?: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]; Branches?: StateMachineDefinition[]; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition };
+/** How often a running execution's record is written to the store at most (ms); its end is written at once. */
+const SAVE_EVERY_MS = 200;
+
+/** State machines already validated, by definition text (a StateMachine runs any number of executions). */
+const VALIDATED_MACHINES = new Map<string, StateMachine>();
+
+type AnyState = { Type: string; Resource?: string; Seconds?: number; SecondsPath?: string; ResultPath?: string | null; Retry?: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]; Branches?: StateMachineDefinition[]; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition };
 
 /** Every state of a definition, nested Parallel branches and Map processors included (names are unique machine-wide). */
 export function allStates(definition: { States: Record<string, unknown> }): [string, AnyState][] {
@@ -36,6 +42,11 @@ export function allStates(definition: { States: Record<string, unknown> }): [str
     if (state.Iterator) out.push(...allStates(state.Iterator as never));
   }
   return out;
+}
+
+/** The value at a dotted path (`a.b`) of a JSON value, or undefined. */
+function valueAt(value: unknown, dotted: string): unknown {
+  return dotted.split('.').reduce<unknown>((v, key) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[key] : undefined), value);
 }
 
 /** The `${...FunctionArn}` placeholders of an ASL text, by function name. */
@@ -142,18 +153,40 @@ export class LocalEngine {
     const waitTimeOverrides: Record<string, number> = {};
     const retryIntervalOverrides: Record<string, number[]> = {};
     const attempts = new Map<string, number[]>();
+    // A Wait with `SecondsPath` (the wait loops: the check step returns the next wait, shared/waiting.ts) waits the
+    // scaled value its path reads in the latest result of the Task whose ResultPath it points into. The library
+    // reads the override when the Wait starts, right after that Task and its Choice in the same branch.
+    const latestResults = new Map<string, unknown>();
+    const remember = (resultPath: string | null | undefined, result: unknown): unknown => {
+      if (typeof resultPath === 'string' && resultPath.startsWith('$.')) latestResults.set(resultPath, result);
+      return result;
+    };
     for (const [stateName, state] of states) {
       if (state.Type === 'Task' && state.Resource && isServiceIntegration(state.Resource)) {
-        // An SDK service integration (the registry's `dynamodb:updateItem`): Step Functions itself calls the service.
-        const handler = this.serviceIntegrations[state.Resource] ?? serviceIntegrationHandler(stateName, state.Resource, LOCAL_REGION);
+        // An SDK service integration (the registry's `dynamodb:updateItem`, the completion events' `events:putEvents`):
+        // Step Functions itself calls the service.
+        const handler =
+          this.serviceIntegrations[state.Resource] ??
+          serviceIntegrationHandler(stateName, state.Resource, LOCAL_REGION, { executionArn: arn, stateMachineArn: stateMachineArn(workflow), stateDir: this.store.dir });
         taskResourceLocalHandlers[stateName] = handler as (input: JsonValue) => Promise<JsonValue>;
       } else if (state.Type === 'Task' && state.Resource) {
         const fn = byArn.get(state.Resource);
         if (!fn) throw new Error(`State ${stateName} calls ${state.Resource}, which has no local function`);
         const handler = this.functions[fn];
-        taskResourceLocalHandlers[stateName] = (taskInput) => invokeLocal(fn, handler, taskInput) as Promise<JsonValue>;
+        taskResourceLocalHandlers[stateName] = async (taskInput) => remember(state.ResultPath, await invokeLocal(fn, handler, taskInput)) as JsonValue;
       }
       if (state.Type === 'Wait' && typeof state.Seconds === 'number') waitTimeOverrides[stateName] = this.scaled(state.Seconds);
+      if (state.Type === 'Wait' && typeof state.SecondsPath === 'string') {
+        const path = state.SecondsPath;
+        Object.defineProperty(waitTimeOverrides, stateName, {
+          enumerable: true,
+          get: () => {
+            const [resultPath, value] = [...latestResults].map(([prefix, result]) => [prefix, path.startsWith(`${prefix}.`) ? valueAt(result, path.slice(prefix.length + 1)) : undefined] as const).find(([, v]) => v !== undefined) ?? [];
+            if (typeof value !== 'number') throw new Error(`Wait state ${stateName}: ${path} is not a number in the latest result of ${resultPath ?? 'any Task'}`);
+            return this.scaled(value);
+          },
+        });
+      }
       if (state.Retry) {
         // The library asks `override[i]` for retrier i each time it retries; answer with AWS's backoff
         // (interval * rate^attempt, capped, full jitter when asked), scaled. Counts reset when the state is entered.
@@ -172,7 +205,13 @@ export class LocalEngine {
       }
     }
 
-    const machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+    // Validating a definition compiles asl-validator's schema (tens of ms): once per definition, not per execution.
+    const definitionText = JSON.stringify(definition);
+    let machine = VALIDATED_MACHINES.get(definitionText);
+    if (!machine) {
+      machine = new StateMachine(definition, { validationOptions: { checkArn: true, checkPaths: true } });
+      VALIDATED_MACHINES.set(definitionText, machine);
+    }
     const startDate = new Date();
     const inputText = JSON.stringify(input ?? null);
     const record: ExecutionRecord = {
@@ -184,6 +223,7 @@ export class LocalEngine {
       startDate: startDate.toISOString(),
       history: [],
       runnerPid: process.pid,
+      ...(Number.isFinite(this.timeScale) ? { timeScale: this.timeScale } : {}),
     };
     const resourceByState = new Map(states.filter(([, s]) => s.Resource).map(([n, s]) => [n, s.Resource!]));
     const history = new HistoryBuilder((stateName) => resourceByState.get(stateName));
@@ -207,6 +247,22 @@ export class LocalEngine {
       },
     });
     let stopped: { error?: string; cause?: string } | undefined;
+
+    // The record (with its whole history) is rewritten as events come: at most every SAVE_EVERY_MS while it runs (a
+    // save per event made the store, not the workflow, the cost of many executions at once), at once when it ends.
+    let lastSave = Date.now();
+    let pendingSave: NodeJS.Timeout | undefined;
+    const persist = (now: boolean) => {
+      const wait = SAVE_EVERY_MS - (Date.now() - lastSave);
+      if (now || wait <= 0) {
+        if (pendingSave) clearTimeout(pendingSave);
+        pendingSave = undefined;
+        lastSave = Date.now();
+        this.store.save(record);
+      } else {
+        pendingSave ??= setTimeout(() => persist(true), wait);
+      }
+    };
 
     const done = (async () => {
       for await (const log of run.eventLogs) {
@@ -232,7 +288,7 @@ export class LocalEngine {
           record.status = 'TIMED_OUT';
         }
         if (record.status !== 'RUNNING') record.stopDate = new Date(log.timestamp).toISOString();
-        this.store.save(record);
+        persist(record.status !== 'RUNNING');
         if (added.length > 0) for (const listener of listeners) listener(added);
       }
       try {
@@ -245,8 +301,8 @@ export class LocalEngine {
         record.status = 'FAILED';
         record.error = 'States.Runtime';
         record.stopDate = new Date().toISOString();
-        this.store.save(record);
       }
+      persist(true);
       this.running.delete(arn);
       return record;
     })();

@@ -21,6 +21,8 @@ export interface ExecutionRecord {
   runnerPid?: number;
   /** The AWS account (local endpoint) the execution ran against; see {@link ExecutionStore}. */
   scope?: string;
+  /** The local engine ran AWS's waits this many times faster (absent: not at all, the `instant` profile); the timeline scales back with it. */
+  timeScale?: number;
 }
 
 /** True while the process that runs a RUNNING record is alive. */

@@ -32,9 +32,11 @@ import { handler as DeleteSubnets } from '../functions/steps/delete-subnets';
 import { handler as DeleteVpc } from '../functions/steps/delete-vpc';
 import { handler as DeleteVpcEndpoint } from '../functions/steps/delete-vpc-endpoint';
 import { handler as FindLeftovers } from '../functions/steps/find-leftovers';
+import { handler as Preflight } from '../functions/steps/preflight';
 import { handler as PutInlinePolicies } from '../functions/steps/put-inline-policies';
 import { handler as ReleaseElasticIp } from '../functions/steps/release-elastic-ip';
 import { handler as Report } from '../functions/steps/report';
+import { handler as ValidateExecutionName } from '../functions/steps/validate-execution-name';
 import { handler as ValidateInput } from '../functions/steps/validate-input';
 import { handler as ValidateTeardownInput } from '../functions/steps/validate-teardown-input';
 import { handler as Verify } from '../functions/steps/verify';
@@ -80,9 +82,11 @@ export const localFunctions: Record<string, LocalHandler> = {
   DeleteVpc,
   DeleteVpcEndpoint,
   FindLeftovers,
+  Preflight,
   PutInlinePolicies,
   ReleaseElasticIp,
   Report,
+  ValidateExecutionName,
   ValidateInput,
   ValidateTeardownInput,
   Verify,

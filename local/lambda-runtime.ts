@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { LocalHandler } from './functions';
+import { runAsFunction } from './realism/iam/identity';
 
 /** Step Functions' limit on a state's input or output (256 KiB). */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -38,7 +39,8 @@ export async function invokeLocal(functionName: string, handler: LocalHandler, i
   };
   let result: unknown;
   try {
-    result = await handler(event as never, context);
+    // As that function: the realism layer's IAM enforcement judges its AWS calls against the function's own role.
+    result = await runAsFunction(functionName, () => handler(event as never, context));
   } catch (error) {
     const e = error instanceof Error ? error : new Error(String(error));
     throw new LambdaInvocationError(e.name || 'Error', e.message);
@@ -52,3 +54,38 @@ export async function invokeLocal(functionName: string, handler: LocalHandler, i
 
 /** The ARN a local function is known by in local executions (the ASL placeholder's substitute). */
 export const localFunctionArn = (functionName: string): string => `arn:aws:lambda:us-east-1:123456789012:function:byoc-local-${functionName}`;
+
+/**
+ * How a Lambda sandbox dies, and the error Step Functions then records for the Task (AWS documents both under
+ * `Lambda.Unknown`; executions show these names): the function ran past its timeout, or out of memory. Either can
+ * happen after the handler's AWS call succeeded, so the state machines retry them and every step finds what an
+ * earlier attempt made (decision 24).
+ */
+export const LAMBDA_CRASH_ERRORS = { timeout: 'Sandbox.Timedout', 'out-of-memory': 'Runtime.OutOfMemory' } as const;
+export type LambdaCrash = keyof typeof LAMBDA_CRASH_ERRORS;
+
+/** The error the runtime reports for a crashed sandbox, with the message Lambda gives it. */
+export function lambdaCrashError(crash: LambdaCrash, requestId: string, timeoutSeconds = 60): Error {
+  const error = new Error(
+    crash === 'timeout' ? `RequestId: ${requestId} Error: Task timed out after ${timeoutSeconds.toFixed(2)} seconds` : `RequestId: ${requestId} Error: Runtime exited with error: signal: killed`,
+  );
+  error.name = LAMBDA_CRASH_ERRORS[crash];
+  return error;
+}
+
+/**
+ * A function whose sandbox dies after the handler did its work (its AWS calls succeeded, its answer never leaves
+ * the sandbox), on its first `times` invocations; later invocations run normally. `onCrash` is told each crash.
+ *
+ * @example engine.overrideFunctions({ CreateVpc: crashAfterActing('CreateVpc', localFunctions.CreateVpc, 'timeout') })
+ */
+export function crashAfterActing(functionName: string, handler: LocalHandler, crash: LambdaCrash, times = 1, onCrash?: (crash: LambdaCrash) => void): LocalHandler {
+  let crashes = 0;
+  return async (event: never, context: Context) => {
+    const result = await handler(event, context);
+    if (crashes >= times) return result;
+    crashes++;
+    onCrash?.(crash);
+    throw lambdaCrashError(crash, context.awsRequestId ?? functionName);
+  };
+}

@@ -51,6 +51,9 @@ function installExitHooks(): void {
   process.on('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
+      // Another listener stops cleanly itself (byoc serve, provision --keep: server, executions, then moto, exit 0);
+      // the 'exit' hook still kills whatever it leaves.
+      if (process.listenerCount(signal) > 0) return;
       killAll();
       process.exit(signal === 'SIGINT' ? 130 : 143);
     });

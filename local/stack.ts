@@ -8,6 +8,9 @@ import { ExecutionStore, LOCAL_REGION, stateMachineArn } from './executions';
 import { startMoto, type MotoServer } from './moto';
 import { ensureRegistryTable, localRegistryTable } from './registry';
 import { installRealism, randomSeed, type ProfileName, type ProfileOverrides, type RealismHandle, type RealismProfile } from './realism';
+import type { IamEnforcementSettings } from './realism/iam';
+import { localStepRoleArns } from './realism/iam/enforcement';
+import { STEP_ROLE_ENV, type StepRoleKind } from '../shared/preflight/permissions';
 import { startSfnServer, within, type SfnServer } from './sfn-server';
 
 /** The running local stack: where AWS is, and the engine that runs the state machines. */
@@ -53,6 +56,12 @@ export interface LocalStackOptions {
   /** Seed of every random choice (default: a fresh one, reported as `seed`). */
   seed?: number;
   /**
+   * IAM enforcement (local/realism/iam/): `'on'` / `true` forces it on (also with the `instant` profile: fast tests),
+   * `'off'` / `false` turns it off (the CLI's `--iam off`); settings (customer-role parameters, statements left
+   * out) turn it on with them. Default: the profile's (on in `realistic` and `chaos`, off in `instant`).
+   */
+  iam?: boolean | 'on' | 'off' | IamEnforcementSettings;
+  /**
    * Also serve the Step Functions API on a loopback port: sets `AWS_ENDPOINT_URL_SFN` to it, and (when unset)
    * `PROVISION_STATE_MACHINE_ARN` / `TEARDOWN_STATE_MACHINE_ARN` to the local state machines, as serverless.yml does
    * for the API functions on AWS. All restored by `stop()`. Default false.
@@ -85,8 +94,19 @@ function ensureCredentials(): void {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const seed = options.seed ?? randomSeed();
   // Check the profile and the faults before starting anything, so a typo costs nothing.
-  const overrides: ProfileOverrides = { ...options.overrides, ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}) };
-  const realism = installRealism({ profile: options.profile ?? 'instant', overrides, faults: options.faults, seed });
+  const iam = options.iam === undefined ? undefined : options.iam === 'off' ? false : options.iam === 'on' ? true : typeof options.iam === 'object' ? true : options.iam;
+  const overrides: ProfileOverrides = {
+    ...options.overrides,
+    ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
+    ...(iam !== undefined ? { iam } : {}),
+  };
+  const realism = installRealism({
+    profile: options.profile ?? 'instant',
+    overrides,
+    faults: options.faults,
+    seed,
+    ...(typeof options.iam === 'object' ? { iam: options.iam } : {}),
+  });
 
   let moto: MotoServer | undefined;
   let sfn: SfnServer | undefined;
@@ -96,6 +116,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     provisionArn: process.env[ENV.provisionStateMachineArn],
     teardownArn: process.env[ENV.teardownStateMachineArn],
     registryTable: process.env[ENV.registryTable],
+    stepRoles: Object.fromEntries(Object.values(STEP_ROLE_ENV).map((name) => [name, process.env[name]])),
   };
   /** Undo what start did, in reverse: the API and its variables, the layer, then moto and its endpoint. */
   const shutDown = async () => {
@@ -106,6 +127,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       restoreEnv(ENV.teardownStateMachineArn, previous.teardownArn);
     }
     restoreEnv(ENV.registryTable, previous.registryTable);
+    for (const [name, value] of Object.entries(previous.stepRoles)) restoreEnv(name, value);
     realism.uninstall();
     // Our moto is going away: leave no endpoint pointing at it.
     if (moto) restoreEnv('AWS_ENDPOINT_URL', previous.endpoint);
@@ -128,6 +150,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const registryTable = localRegistryTable();
     process.env[ENV.registryTable] = registryTable;
     await ensureRegistryTable(dynamodbClient(LOCAL_REGION), registryTable);
+    // What serverless.yml gives the Preflight function on AWS: the step roles, whose policies the simulation asks
+    // about when the provisioning acts in its own account (the same ARNs IAM enforcement names those roles by).
+    const stepRoles = localStepRoleArns();
+    for (const kind of Object.keys(STEP_ROLE_ENV) as StepRoleKind[]) process.env[STEP_ROLE_ENV[kind]] = stepRoles[kind];
     const engine = new LocalEngine({ store, timeScale: realism.profile.timeScale, registryTable });
     if (options.sfnServer) {
       sfn = await startSfnServer({ engine });

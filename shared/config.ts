@@ -47,6 +47,8 @@ export interface ProvisioningConfig {
     vpcEndpoint?: { serviceName: string };
     /** V10, present when enabled. */
     privateDns?: { zoneName: string; recordName: string };
+    /** Ranges the VPC CIDR must not overlap (`network.avoidCidrs`), present when given: the preflight checks them. */
+    avoidCidrs?: string[];
   };
   iamRole: {
     name: string;
@@ -68,7 +70,12 @@ export type TargetConfig = Pick<ProvisioningConfig, 'provisioningId' | 'region' 
 
 /** Where to act for a config: region plus the customer role, if any. */
 export function targetOf(config: TargetConfig): AwsTarget {
-  return { region: config.region, roleArn: config.targetAccount?.roleArn, externalId: config.targetAccount?.externalId };
+  return {
+    region: config.region,
+    roleArn: config.targetAccount?.roleArn,
+    externalId: config.targetAccount?.externalId,
+    ...(config.targetAccount ? { provisioningId: config.provisioningId } : {}),
+  };
 }
 
 /** The roles a provisioning makes, by kind: each defaults to `zilliz-byoc-<projectName>-<kind>-role`. */
@@ -137,6 +144,7 @@ export function buildConfig(
       ...(request.network.privateDns?.enabled && info.privateDnsRecordName
         ? { privateDns: { zoneName: PRIVATE_ZONE_NAME, recordName: info.privateDnsRecordName } }
         : {}),
+      ...(request.network.avoidCidrs?.length ? { avoidCidrs: request.network.avoidCidrs } : {}),
     },
     iamRole: {
       name: request.iamRole?.name ?? defaultRoleName(request.projectName),

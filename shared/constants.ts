@@ -85,3 +85,36 @@ export const functionArnPlaceholder = (name: string): string => `${name}Function
 
 /** Default VPC CIDR (the guide's example). */
 export const DEFAULT_VPC_CIDR = '10.0.0.0/16';
+
+/**
+ * Completion events (docs/events.md): when a provisioning, an update or a teardown ends, its state machine publishes
+ * exactly one event on the default EventBridge bus with the `events:putEvents` service integration (no Lambda),
+ * right after the registry write that records the end. `source` is this; `detail-type` says what ended and how.
+ */
+export const COMPLETION_EVENT_SOURCE = 'byoc.provisioner';
+
+/**
+ * Every `detail-type` of a completion event, with the registry status (`detail.status`) it carries and the kind of
+ * execution that ended (`detail.kind`). A unit test checks the ASL against this table and against the registry write
+ * before each publish; docs/events.md lists the same.
+ */
+export const COMPLETION_DETAIL_TYPES = {
+  'Provisioning Succeeded': { status: 'SUCCEEDED', kind: 'provision' },
+  'Provisioning Failed': { status: 'FAILED', kind: 'provision' },
+  'Provisioning Rolled Back': { status: 'ROLLED_BACK', kind: 'provision' },
+  'Provisioning Rollback Incomplete': { status: 'ROLLBACK_INCOMPLETE', kind: 'provision' },
+  'Update Succeeded': { status: 'SUCCEEDED', kind: 'update' },
+  'Update Failed': { status: 'UPDATE_FAILED', kind: 'update' },
+  'Teardown Succeeded': { status: 'TORN_DOWN', kind: 'teardown' },
+  'Teardown Failed': { status: 'TEARDOWN_FAILED', kind: 'teardown' },
+  'Teardown Refused': { status: 'TEARDOWN_FAILED', kind: 'teardown' },
+} as const;
+export type CompletionDetailType = keyof typeof COMPLETION_DETAIL_TYPES;
+
+/**
+ * What an event publish (`events:putEvents` from the ASL) retries: EventBridge's 5xx, an entry EventBridge refused
+ * (`EventBridge.FailedEntry`: throttling or an internal failure of that entry), and the integration's catch-all for
+ * an unmodeled error. A publish that still fails is caught and the execution goes on to its end: an event never
+ * changes how a provisioning ended (docs/events.md, delivery).
+ */
+export const EVENTBRIDGE_TRANSIENT_ERRORS = ['EventBridge.FailedEntry', 'EventBridge.InternalException', 'EventBridge.AmazonEventBridgeException'] as const;

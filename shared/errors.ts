@@ -111,6 +111,23 @@ export class ResourceInUseError extends ProvisioningError {
   }
 }
 
+/**
+ * The preflight (the `Preflight` state, before anything is made) found problems that would make the provisioning
+ * fail: a permission the caller lacks, a quota without headroom, a role or bucket name someone else holds, too few
+ * usable zones, a VPC CIDR the caller asked to avoid. The message lists every finding with its fix (it becomes the
+ * execution's cause); `findings` keeps them as data. Nothing was created, so nothing is rolled back.
+ */
+export class PreflightFailedError extends ProvisioningError {
+  readonly findings: { check: string; severity: 'error' | 'warning'; field?: string; message: string; fix: string; action?: string; quota?: { serviceCode: string; quotaCode: string; name: string } }[];
+  constructor(findings: PreflightFailedError['findings'], options?: { cause?: unknown }) {
+    const errors = findings.filter((f) => f.severity === 'error');
+    const lines = findings.map((f) => `- ${f.severity === 'error' ? 'error' : 'warning'} [${f.check}]${f.field ? ` ${f.field}:` : ''} ${f.message} Fix: ${f.fix}`);
+    super(`Preflight found ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was created:\n${lines.join('\n')}`, options);
+    this.name = 'PreflightFailedError';
+    this.findings = findings;
+  }
+}
+
 // ---- retryable --------------------------------------------------------------------------------
 
 /** Throttling, a 5xx, or a network error: try again later. */
@@ -164,6 +181,7 @@ export const TERMINAL_ERROR_NAMES = [
   'RequirementFailedError',
   'AwsOperationError',
   'ResourceInUseError',
+  'PreflightFailedError',
 ] as const;
 
 /**

@@ -3,13 +3,21 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 import { ProvisioningError } from './errors';
-import { translateAwsError } from './aws/translate-error';
+import { isNetworkFailure, translateAwsError } from './aws/translate-error';
 
 /** Structured JSON logs; every line of a step carries the provisioning ID and the step name. */
 export const logger = new Logger({ serviceName: 'byoc-provisioner' });
 
+/**
+ * How every handler adds the Lambda context to its logs. `logEvent: false` wins over `POWERTOOLS_LOGGER_LOG_EVENT`:
+ * an event holds what must never reach a log line (a custom resource's presigned ResponseURL, external IDs), so no
+ * setting can make the handlers log it (docs/decisions.md 25).
+ */
+export const LOG_CONTEXT = { resetKeys: true, logEvent: false } as const;
+
 /** True for an AWS SDK v3 service exception (it carries `$metadata`). */
-const isSdkError = (e: unknown): boolean => typeof e === 'object' && e !== null && '$metadata' in e;
+/** An error of an AWS call: AWS's answer (`$metadata`), or a network failure with none (retryable). */
+const isSdkError = (e: unknown): boolean => (typeof e === 'object' && e !== null && '$metadata' in e) || isNetworkFailure(e);
 
 /**
  * Normalise whatever a step threw into an error Step Functions can route on: our named errors pass through,
@@ -37,7 +45,7 @@ interface StepEvent {
  */
 export function stepHandler<I extends object, O>(step: string, run: (input: I) => Promise<O>) {
   return middy<I, O, Error, Context>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, LOG_CONTEXT))
     .handler(async (event: I) => {
       const e = event as StepEvent;
       logger.appendKeys({ step, provisioningId: e.config?.provisioningId ?? e.provisioningId });

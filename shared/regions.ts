@@ -81,7 +81,9 @@ export function supportedRegions(env: NodeJS.ProcessEnv = process.env): string[]
  * @example regionInfo('us-west-2')?.privateDnsRecordName // 'zilliz-byoc-us'
  */
 export function regionInfo(region: string, env: NodeJS.ProcessEnv = process.env): RegionInfo | undefined {
-  return regionTable(env)[region];
+  const table = regionTable(env);
+  // Own rows only: `constructor` or `__proto__` is no region, whatever an object inherits.
+  return Object.hasOwn(table, region) ? table[region] : undefined;
 }
 
 /** The AWS partition a region belongs to (ARNs of managed policies and OIDC providers depend on it). */

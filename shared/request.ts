@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import { DEFAULT_VPC_CIDR, UPDATE_EXECUTION_MARKER } from './constants';
 import { InvalidInputError, type FieldProblem } from './errors';
 import { oidcIssuerFromUrl } from './iam/trust-policy';
-import { vpcCidrProblem } from './network/cidr';
+import { parseCidr, vpcCidrProblem } from './network/cidr';
 import { regionInfo, supportedRegions } from './regions';
 
 /**
@@ -37,6 +37,11 @@ export interface ProvisioningRequest {
     privateDns?: { enabled?: boolean };
     /** S1: a gateway endpoint for S3 on the private route table (object traffic skips the NAT gateway). Default on. */
     s3GatewayEndpoint?: { enabled?: boolean };
+    /**
+     * Address ranges the VPC must not overlap (the customer's own networks it may be peered or connected with later).
+     * Checked by the preflight before anything is made; it changes nothing that is built.
+     */
+    avoidCidrs?: string[];
   };
   /** R1-R5: the EKS role. */
   iamRole?: {
@@ -140,6 +145,13 @@ export const requestSchema = {
         vpcEndpoint: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean', default: false } } },
         privateDns: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean', default: false } } },
         s3GatewayEndpoint: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean', default: true } } },
+        avoidCidrs: {
+          type: 'array',
+          items: { type: 'string', pattern: CIDR_V4, description: 'an IPv4 CIDR block such as 10.0.0.0/16' },
+          maxItems: 100,
+          uniqueItems: true,
+          description: 'IPv4 CIDR blocks the VPC CIDR must not overlap (e.g. your own networks); the preflight checks them before anything is made',
+        },
       },
     },
     iamRole: {
@@ -188,7 +200,13 @@ export const requestSchema = {
       type: 'object',
       maxProperties: 20,
       propertyNames: { pattern: '^(?!aws:)[\\w .:/=+@-]{1,128}$', description: 'a tag key of 1-128 letters, digits, spaces or _.:/=+-@, not starting with "aws:"' },
-      additionalProperties: { type: 'string', maxLength: 256 },
+      additionalProperties: {
+        type: 'string',
+        maxLength: 256,
+        // IAM (TagRole) and S3 (bucket tagging) accept only these in a tag value; EC2 would take more.
+        pattern: '^[\\p{L}\\p{Z}\\p{N}_.:/=+@-]*$',
+        description: 'a tag value of at most 256 letters, digits, spaces or _.:/=+-@ (what IAM and S3 accept)',
+      },
     },
   },
 } as const;
@@ -199,8 +217,14 @@ const validateSchema = ajv.compile(requestSchema);
 
 /** Turn Ajv's `/network/vpcCidr` into `network.vpcCidr`, and an error into a rule a person can act on. */
 function toProblem(error: ErrorObject): FieldProblem {
-  const base = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
-  const join = (name: string) => (base ? `${base}.${name}` : name);
+  // A JSON pointer: `~1` and `~0` stand for "/" and "~" inside a name (a tag key such as `team/a`).
+  const base = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((name) => name.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
+  // A field named "" is shown as `""`: an empty field name would name nothing.
+  const join = (name: string) => (base ? `${base}.${name || '""'}` : name || '""');
   switch (error.keyword) {
     case 'required':
       return { field: join(String(error.params.missingProperty)), rule: 'is required' };
@@ -220,6 +244,30 @@ function toProblem(error: ErrorObject): FieldProblem {
   }
 }
 
+/** No field of a request is nested more than 4 levels deep; deeper documents are refused before anything walks them. */
+export const MAX_NESTING = 16;
+
+/**
+ * The first place where a document nests objects or arrays more than `maxDepth` levels deep, as a problem naming
+ * its path; undefined when it does not. Iterative: a document nested thousands deep would overflow the stack of
+ * every recursive walk (structuredClone, the schema's validator, CloudFormation's property conversion).
+ * @example nestingProblem({ network: { a: { a: 1 } } }, 2) // { field: 'network.a', rule: 'nests objects or arrays more than 2 levels deep ...' }
+ */
+export function nestingProblem(input: unknown, maxDepth = MAX_NESTING): FieldProblem | undefined {
+  const stack: { value: unknown; path: string[] }[] = [{ value: input, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= maxDepth) {
+      return { field: path.join('.'), rule: `nests objects or arrays more than ${maxDepth} levels deep (no field of a request is nested more than 4)` };
+    }
+    for (const [key, child] of Object.entries(value)) stack.push({ value: child, path: [...path, key] });
+  }
+  return undefined;
+}
+
+const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
 /**
  * Validate a request and fill in defaults. Checks the schema, then the rules a schema cannot say
  * (supported region, /16 in a private range, options that need each other). Reports every problem at once.
@@ -231,6 +279,8 @@ export function parseRequest(input: unknown): ProvisioningRequest & { network: N
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidInputError([{ field: '(request)', rule: 'must be a JSON object' }]);
   }
+  const tooDeep = nestingProblem(input);
+  if (tooDeep) throw new InvalidInputError([tooDeep]);
   const request = structuredClone(input) as ProvisioningRequest;
   const problems: FieldProblem[] = [];
   if (!validateSchema(request)) {
@@ -245,7 +295,8 @@ export function parseRequest(input: unknown): ProvisioningRequest & { network: N
     }
   }
   request.network ??= {};
-  request.network.vpcCidr ??= DEFAULT_VPC_CIDR;
+  // A network that is no object is a schema problem already: leave it as it is (a default cannot be set on a number).
+  if (typeof request.network === 'object' && !Array.isArray(request.network)) request.network.vpcCidr ??= DEFAULT_VPC_CIDR;
 
   if (typeof request.provisioningId === 'string' && request.provisioningId.includes(UPDATE_EXECUTION_MARKER)) {
     problems.push({ field: 'provisioningId', rule: `must not contain "${UPDATE_EXECUTION_MARKER}": execution names <id>${UPDATE_EXECUTION_MARKER}<n> are the provisioning's in-place updates` });
@@ -259,7 +310,7 @@ export function parseRequest(input: unknown): ProvisioningRequest & { network: N
     if (cidrProblem) problems.push({ field: 'network.vpcCidr', rule: cidrProblem });
   }
   for (const key of ['ingressCidrs', 'egressCidrs'] as const) {
-    (request.network.securityGroup?.[key] ?? []).forEach((cidr, i) => {
+    listOf(request.network.securityGroup?.[key]).forEach((cidr, i) => {
       if (typeof cidr === 'string' && /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(cidr)) {
         const [ip, prefix] = cidr.split('/');
         if (ip.split('.').some((o) => Number(o) > 255) || Number(prefix) > 32) {
@@ -268,6 +319,11 @@ export function parseRequest(input: unknown): ProvisioningRequest & { network: N
       }
     });
   }
+  listOf(request.network.avoidCidrs).forEach((cidr, i) => {
+    if (typeof cidr === 'string' && /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/.test(cidr) && !parseCidr(cidr)) {
+      problems.push({ field: `network.avoidCidrs.${i}`, rule: `"${cidr}" is not a valid IPv4 CIDR block (each octet 0-255, a prefix of 0-32)` });
+    }
+  });
   const zones = request.network.availabilityZones;
   if (Array.isArray(zones) && typeof request.region === 'string') {
     zones.forEach((zone, i) => {

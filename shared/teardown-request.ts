@@ -57,7 +57,10 @@ export function parseTeardownRequest(input: unknown): TeardownConfig {
   const problems: FieldProblem[] = [];
   if (!validate(input)) {
     for (const e of validate.errors ?? []) {
-      const field = e.keyword === 'required' ? String(e.params.missingProperty) : e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(request)';
+      const base = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+      const named = e.keyword === 'required' ? String(e.params.missingProperty) : e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined;
+      // `targetAccount.externalId`, not `externalId`: the path of a missing or unknown field inside an object too.
+      const field = named !== undefined ? (base ? `${base}.${named || '""'}` : named || '""') : base || '(request)';
       const rule = e.keyword === 'required' ? 'is required' : e.keyword === 'additionalProperties' ? 'is not a known field' : (e.message ?? e.keyword);
       problems.push({ field, rule });
     }

@@ -65,12 +65,12 @@ export async function validateInput(
   const previousTags = previousTagsOf(event) ?? (mode === 'update' ? {} : undefined);
   let accountId: string;
   try {
-    const identity = await deps.sts(request).send(new GetCallerIdentityCommand({}));
+    const identity = await deps.sts({ ...request, provisioningId }).send(new GetCallerIdentityCommand({}));
     accountId = identity.Account!;
   } catch (error) {
     throw translateAwsError(error, request.targetAccount ? `assume ${request.targetAccount.roleArn} (check the role's trust policy and external ID)` : 'read the caller identity');
   }
-  const zones = await pickAvailabilityZones(deps.ec2(request), request.region, request.network.availabilityZones, { endpointServiceName: regionInfo(request.region)?.endpointServiceName });
+  const zones = await pickAvailabilityZones(deps.ec2({ ...request, provisioningId }), request.region, request.network.availabilityZones, { endpointServiceName: regionInfo(request.region)?.endpointServiceName });
   const config = buildConfig(request, { provisioningId, accountId, availabilityZones: zones.map((z) => z.zoneName), availabilityZoneIds: zones.map((z) => z.zoneId) });
   return { config: { ...config, ...(mode === 'update' ? { mode } : {}), ...(previousTags ? { previousTags } : {}) } };
 }

@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { dynamodbClient, sfnClient } from '../../shared/aws/clients';
 import { ENV } from '../../shared/constants';
 import { InvalidInputError } from '../../shared/errors';
-import { logger } from '../../shared/lambda';
+import { LOG_CONTEXT, logger } from '../../shared/lambda';
 import { ApiError, type ProvisioningServiceDeps } from '../../shared/api/provisionings';
 import { MAX_BODY_BYTES, PROBLEM_CONTENT_TYPE, problemTitle, problemTypeUri, type ProblemCode } from './problems';
 
@@ -89,7 +89,8 @@ function errorResponse(error: unknown, event: ApiEvent, context: Context): ApiRe
     const detail = `The request is invalid; nothing was changed. ${error.problems.map((p) => `${p.field}: ${p.rule}`).join('; ')}`;
     return problem(400, 'InvalidInput', detail, { errors: error.problems, problems: error.problems });
   }
-  if (error instanceof ApiError && error.statusCode < 500) return problem(error.statusCode, error.code, error.message, error.details);
+  // 502: AWS refused the reads in a customer's account (the health check): the caller can act on the detail.
+  if (error instanceof ApiError && (error.statusCode < 500 || error.statusCode === 502)) return problem(error.statusCode, error.code, error.message, error.details);
   if (error instanceof HttpError && error.expose && error.statusCode === 413) return problem(413, 'PayloadTooLarge', error.message);
   if (error instanceof HttpError && error.expose && error.statusCode === 415) {
     return problem(415, 'UnsupportedMediaType', unsupportedMediaDetail(error, event), {}, { accept: 'application/json' });
@@ -111,7 +112,7 @@ function errorResponse(error: unknown, event: ApiEvent, context: Context): ApiRe
  * @example export const handler = apiHandler(async (event) => json(200, await getProvisioning(event.pathParameters!.id!, serviceDeps())));
  */
 export function apiHandler(route: (event: ApiEvent, context: Context) => Promise<ApiResult>, options: { jsonBody?: boolean } = {}) {
-  const handler = middy<ApiEvent, ApiResult, Error, Context>({ timeoutEarlyInMillis: ANSWER_MARGIN_MS }).use(injectLambdaContext(logger, { resetKeys: true }));
+  const handler = middy<ApiEvent, ApiResult, Error, Context>({ timeoutEarlyInMillis: ANSWER_MARGIN_MS }).use(injectLambdaContext(logger, LOG_CONTEXT));
   handler.use({
     before: async ({ event }) => {
       logger.appendKeys({ route: event.routeKey, provisioningId: event.pathParameters?.id, apiRequestId: event.requestContext?.requestId });

@@ -34,6 +34,11 @@ export const PROBLEM_TYPES = {
     description: 'A body, path or query field breaks a rule; `errors` names each one (`field`, `rule`). Nothing was changed.',
   },
   ProvisioningNotFound: { status: 404, title: 'No such provisioning', description: 'Neither the registry nor Step Functions knows the provisioning ID.' },
+  TimelineNotAvailable: {
+    status: 404,
+    title: 'No execution history to draw',
+    description: 'The provisioning has no provision execution, or Step Functions no longer has its history (it forgets a closed execution after 90 days).',
+  },
   ReplacementRequired: {
     status: 409,
     title: 'The change needs new resources',
@@ -57,11 +62,21 @@ export const PROBLEM_TYPES = {
   ConcurrentChange: { status: 409, title: 'The provisioning kept changing', description: 'Other writers changed its registry record while this request was deciding; send it again.' },
   NothingToTearDown: { status: 409, title: 'Nothing to tear down', description: 'The provisioning never had a valid request, so it made nothing.' },
   ProvisioningNotReady: { status: 409, title: 'The provisioning has not succeeded', description: 'The OIDC issuer can be set only on a SUCCEEDED provisioning.' },
+  ProvisioningNotLive: {
+    status: 409,
+    title: 'The provisioning is not live',
+    description: 'A health check runs on a SUCCEEDED or UPDATE_FAILED provisioning; `provisioningStatus` is its status now, `liveStatuses` the ones that are checked.',
+  },
   PayloadTooLarge: { status: 413, title: 'The request body is too large', description: `The body is over ${MAX_BODY_BYTES} bytes (64 KiB).` },
   UnsupportedMediaType: {
     status: 415,
     title: 'The request body is not JSON',
     description: 'The body is missing, is not sent with `content-type: application/json`, or does not parse as JSON. The answer has an `accept: application/json` header.',
+  },
+  TargetAccountUnreachable: {
+    status: 502,
+    title: 'The provisioning\'s account cannot be read',
+    description: 'AWS refused the health check\'s reads: the customer role cannot be assumed with the recorded external ID, or it denies a read. `detail` names the role.',
   },
   InternalError: {
     status: 500,

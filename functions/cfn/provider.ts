@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 import { fallbackPhysicalId, handleCustomResource, type CustomResourceEvent } from '../../shared/cfn/custom-resource';
 import { sendCfnResponse, type CfnResponse } from '../../shared/cfn/response';
 import { provisioningService } from '../../shared/cfn/service';
-import { logger } from '../../shared/lambda';
+import { LOG_CONTEXT, logger } from '../../shared/lambda';
 import { iamClient } from '../../shared/aws/clients';
 import { serviceDeps } from '../api/http';
 
@@ -29,7 +29,7 @@ const seconds = (name: string, fallback: number): number => {
  * tests shorten them; the defaults are what the deployed function uses.
  */
 export const handler = middy<CustomResourceEvent, void, Error, Context>()
-  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(injectLambdaContext(logger, LOG_CONTEXT))
   .handler(async (event, context) => {
     logger.appendKeys({
       requestType: event.RequestType,

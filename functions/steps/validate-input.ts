@@ -2,10 +2,11 @@ import { ec2Client, stsClient } from '../../shared/aws/clients';
 import { stepHandler } from '../../shared/lambda';
 import { validateInput, type ValidateInputEvent } from '../../shared/validate-input';
 
-const target = (r: { region: string; targetAccount?: { roleArn: string; externalId: string } }) => ({
+const target = (r: { region: string; provisioningId?: string; targetAccount?: { roleArn: string; externalId: string } }) => ({
   region: r.region,
   roleArn: r.targetAccount?.roleArn,
   externalId: r.targetAccount?.externalId,
+  ...(r.targetAccount ? { provisioningId: r.provisioningId } : {}),
 });
 
 /** ValidateInput: schema, region, CIDR, zones, account ID -> `{ config }`. Creates nothing. */

@@ -1,3 +1,5 @@
+import { QUOTAS, quotaByName } from '../../shared/preflight/quotas';
+
 /**
  * The fault spec: which AWS calls the local stack makes fail, and how. Used by `--faults` on the CLI and by tests.
  *
@@ -16,6 +18,20 @@
  * ```
  *
  * Example: `CreateNatGateway:lose-response,*:throttle=0.1,DescribeNatGateways:error5xx@2`.
+ *
+ * Two more kinds of entry change the account itself rather than one call (local/realism/account-faults.ts), so that
+ * the preflight's findings can each be produced on demand:
+ *
+ * ```
+ * entry    =/ "deny:" service ":" action               the account refuses this IAM action to everyone (AWS's own
+ *                                                      error: EC2 UnauthorizedOperation, also to DryRun; AccessDenied)
+ *          /  "quota:" quota "=" n                      the account's applied value of a quota is n (Service Quotas)
+ * service  = "ec2" | "iam" | "s3" | "route53" | "sts" | "servicequotas"
+ * action   = Name | Prefix "*" | "*"                   an IAM action name (s3:ListBucket, not HeadBucket)
+ * quota    = a quota code (L-F678F1CE) or a short name: vpc, igw, eip, nat, gateway-endpoint, interface-endpoint, role, bucket
+ * ```
+ *
+ * Example: `deny:ec2:CreateNatGateway,quota:vpc=0`.
  */
 
 export type FaultKind = 'fail' | 'throttle' | 'error5xx' | 'timeout' | 'delay' | 'lose-response';
@@ -54,7 +70,70 @@ const NUMBER = /^(\d+(\.\d*)?|\.\d+)$/;
  */
 export function parseFaultSpec(spec: string | undefined): FaultRule[] {
   if (!spec || spec.trim() === '') return [];
-  return spec.split(',').map((raw, index) => parseEntry(raw.trim(), index + 1));
+  // Account entries (deny:, quota:) are checked here too, so a typo in one fails like any other entry.
+  parseAccountFaults(spec);
+  return spec
+    .split(',')
+    .map((raw, index) => ({ text: raw.trim(), position: index + 1 }))
+    .filter(({ text }) => !isAccountEntry(text))
+    .map(({ text, position }) => parseEntry(text, position));
+}
+
+/** `deny:ec2:CreateNatGateway`: the account refuses an IAM action (to every caller, DryRun included). */
+export interface DenyRule {
+  text: string;
+  /** The IAM service prefix (`ec2`, `iam`, `s3`, `route53`, `sts`, `servicequotas`). */
+  service: string;
+  /** The action name, a prefix ending in `*`, or `*`. */
+  action: string;
+}
+
+/** `quota:vpc=0` / `quota:L-F678F1CE=1`: the account's applied value of a quota. */
+export interface QuotaRule {
+  text: string;
+  /** As written: a quota code or a short name (the layer resolves it). */
+  quota: string;
+  value: number;
+}
+
+export interface AccountFaults {
+  denies: DenyRule[];
+  quotas: QuotaRule[];
+}
+
+const ACCOUNT_ENTRY = /^(deny|quota):/;
+const isAccountEntry = (text: string): boolean => ACCOUNT_ENTRY.test(text);
+const DENY_SERVICES = ['ec2', 'iam', 's3', 'route53', 'sts', 'servicequotas'];
+const QUOTA_NAMES = Object.values(QUOTAS).map((q) => q.alias);
+
+/**
+ * The account entries of a fault spec (`deny:...`, `quota:...`; grammar above). Throws {@link FaultSpecError}
+ * naming a bad one.
+ *
+ * @example parseAccountFaults('deny:ec2:CreateNatGateway,quota:vpc=0') // { denies: [{ service: 'ec2', action: 'CreateNatGateway', ... }], quotas: [{ quota: 'vpc', value: 0, ... }] }
+ */
+export function parseAccountFaults(spec: string | undefined): AccountFaults {
+  const out: AccountFaults = { denies: [], quotas: [] };
+  if (!spec || spec.trim() === '') return out;
+  spec.split(',').forEach((raw, index) => {
+    const text = raw.trim();
+    if (!isAccountEntry(text)) return;
+    const where = `fault entry ${index + 1} "${text}"`;
+    if (text.startsWith('deny:')) {
+      const m = /^deny:([a-z0-9]+):(\*|[A-Za-z][A-Za-z0-9]*\*?)$/.exec(text);
+      if (!m) throw new FaultSpecError(`${where}: write deny:SERVICE:ACTION with an IAM action name, e.g. deny:ec2:CreateNatGateway or deny:s3:CreateBucket`);
+      if (!DENY_SERVICES.includes(m[1])) throw new FaultSpecError(`${where}: "${m[1]}" is not a service the local stack answers for; use one of ${DENY_SERVICES.join(', ')}`);
+      out.denies.push({ text, service: m[1], action: m[2] });
+      return;
+    }
+    const m = /^quota:([A-Za-z0-9-]+)=(\d+)$/.exec(text);
+    if (!m) throw new FaultSpecError(`${where}: write quota:QUOTA=N with a whole number N, e.g. quota:vpc=0 or quota:L-F678F1CE=1`);
+    if (!/^L-[0-9A-F]{8}$/.test(m[1]) && !quotaByName(m[1])) {
+      throw new FaultSpecError(`${where}: "${m[1]}" is neither a quota code (L-XXXXXXXX) nor one of ${QUOTA_NAMES.join(', ')}`);
+    }
+    out.quotas.push({ text, quota: m[1], value: Number(m[2]) });
+  });
+  return out;
 }
 
 function parseEntry(text: string, position: number): FaultRule {

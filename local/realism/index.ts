@@ -3,3 +3,4 @@ export { PROFILES, resolveProfile, scaledMs, UnknownProfileError, type ProfileNa
 export { FaultSpecError, formatFaultSpec, matchesOperation, parseFaultSpec, type FaultKind, type FaultRule } from './fault-spec';
 export { randomSeed, seededRandom } from './random';
 export type { RealismService } from './aws-errors';
+export { createIamEnforcement, evaluateIam, type IamEnforcementSettings, type RecordedCheck } from './iam';

@@ -11,6 +11,10 @@ import {
   type RealismService,
 } from './aws-errors';
 import { matchesOperation, parseFaultSpec, type FaultRule } from './fault-spec';
+import { dryRunAnswer, installAccountFaults } from './account-faults';
+import { simulationResponse } from './iam/simulation';
+import { createIamEnforcement, jsonOrQueryErrorResponse, type IamEnforcementSettings, type RecordedCheck } from './iam/enforcement';
+import type { AwsTarget } from '../../shared/aws/clients';
 import { resolveProfile, scaledMs, type ProfileOverrides, type RealismProfile } from './profiles';
 import { randomSeed, randomStreams } from './random';
 import { Throttler } from './throttling';
@@ -50,7 +54,9 @@ export type RealismEventKind =
   | 'eventual-consistency'
   | 'dependency'
   | 'idempotent-replay'
-  | 'idempotent-mismatch';
+  | 'idempotent-mismatch'
+  | 'access-denied'
+  | 'dry-run';
 
 export interface RealismEvent {
   /** 1, 2, 3... in the order the layer acted. */
@@ -58,7 +64,8 @@ export interface RealismEvent {
   /** When, on the layer's clock (ms since the epoch; the wall clock unless a test gave its own). */
   time: number;
   kind: RealismEventKind;
-  service: RealismService;
+  /** The service; IAM enforcement also judges the read-only EKS and ELB calls. */
+  service: RealismService | 'eks' | 'elbv2' | 'servicequotas';
   /** The AWS API operation, e.g. `CreateNatGateway`. */
   operation: string;
   /** What happened, in words (`bucket ec2:DescribeVpcs empty`, `nat-0abc pending (available in 0.82 s)`). */
@@ -78,6 +85,8 @@ export interface RealismOptions {
   now?: () => number;
   /** Install on every client `shared/aws/clients.ts` builds from now on (default true). */
   global?: boolean;
+  /** How IAM enforcement reads the templates (when the profile has `iam` on): parameters, statements left out. */
+  iam?: IamEnforcementSettings;
 }
 
 export interface RealismHandle {
@@ -93,10 +102,20 @@ export interface RealismHandle {
   /** How many events of each kind. */
   counts(): Partial<Record<RealismEventKind, number>>;
   clearEvents(): void;
-  /** Install on a client that was not built by `shared/aws/clients.ts`. Returns the client. */
-  attach<C extends object>(client: C, service: RealismService): C;
+  /**
+   * Install on a client that was not built by `shared/aws/clients.ts`. Returns the client. With `target` (where the
+   * client acts, and the role it assumes), IAM enforcement judges its calls too.
+   */
+  attach<C extends object>(client: C, service: RealismService, target?: AwsTarget): C;
   /** Remove the layer from every client built from now on (cached clients are dropped). */
   uninstall(): void;
+  /** Every IAM authorization the enforcement made since it was (re)configured (empty when the profile has `iam` off). */
+  readonly iamChecks: readonly RecordedCheck[];
+  /**
+   * Judge the calls made from now on with other template parameters or statements left out (tests: a statement
+   * removed). Only when the profile has `iam` on; the recorded checks start again.
+   */
+  setIamSettings(settings: IamEnforcementSettings): void;
 }
 
 // The few pieces of the SDK's middleware stack we touch, typed here rather than importing transitive packages.
@@ -146,8 +165,9 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
   const events: RealismEvent[] = [];
   const forced = new WeakMap<HandlerContext, AwsErrorAnswer>();
   const id = ++installs;
+  let enforcement = profile.iam ? createIamEnforcement(options.iam) : undefined;
 
-  const record = (kind: RealismEventKind, service: RealismService, operation: string, detail: string) => {
+  const record = (kind: RealismEventKind, service: RealismEvent['service'], operation: string, detail: string) => {
     events.push({ seq: events.length + 1, time: now(), kind, service, operation, detail });
   };
 
@@ -203,6 +223,12 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
       record('dependency', service, operation, `${dependency.code}: ${dependency.message}`);
       return dependency;
     }
+    // EC2 DryRun that nothing refused: AWS answers DryRunOperation without acting; moto would act (account-faults.ts).
+    const dryRun = dryRunAnswer(service, input);
+    if (dryRun) {
+      record('dry-run', service, operation, 'DryRunOperation: allowed, nothing done');
+      return dryRun;
+    }
     return undefined;
   };
 
@@ -215,6 +241,38 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
     lossesConsidered.add(site);
     return rule.rate >= 1 || random.faults() < rule.rate ? rule : undefined;
   };
+
+  /**
+   * IAM, before anything else of the attempt: AWS authorizes a request before it acts on it (or counts it). A denial
+   * is the service's own error; an allowed EC2 DryRun is `DryRunOperation`, and neither reaches the endpoint.
+   */
+  const iamMiddleware =
+    (service: RealismEvent['service'], target: AwsTarget, client: { config?: { credentials?: unknown } }): Middleware =>
+    (next, context) =>
+    async (args) => {
+      if (!enforcement) return next(args);
+      const operation = operationOf(context);
+      const judged = { service, target, credentials: client.config?.credentials };
+      const verdict = await enforcement.judge(judged, operation, args.input);
+      if (verdict.kind === 'allow' && service === 'iam' && operation === 'SimulatePrincipalPolicy') {
+        // IAM's simulation, by the enforcement's own evaluation of the principal's policies (moto has none). The
+        // attempt is judged first (a throttle or 5xx still answers); a `deny:` rule outside amends the answer.
+        const live = enforcement;
+        const inner = await next(args);
+        const response = inner.response as { statusCode?: number; headers?: Record<string, string> } | undefined;
+        if (response && (response.statusCode ?? 200) >= 400 && !/html/i.test(response.headers?.['content-type'] ?? '')) return inner;
+        const results = await live.simulate(judged, args.input);
+        return results ? { response: simulationResponse(results) } : inner;
+      }
+      if (verdict.kind === 'allow') return next(args);
+      const answer =
+        verdict.kind === 'deny'
+          ? { code: verdict.code, message: verdict.message, status: verdict.status }
+          : { code: 'DryRunOperation', message: 'Request would have succeeded, but DryRun flag is set.', status: 412 };
+      record(verdict.kind === 'deny' ? 'access-denied' : 'dry-run', service, operation, verdict.kind === 'deny' ? `${verdict.decision.action} on ${verdict.decision.resource} by ${verdict.identity}` : 'DryRun allowed');
+      const response = service === 'eks' || service === 'elbv2' || service === 'servicequotas' ? jsonOrQueryErrorResponse(service, answer.code, answer.message, answer.status) : errorResponse(service, answer, operation);
+      return { response };
+    };
 
   const attemptMiddleware =
     (service: RealismService): Middleware =>
@@ -294,7 +352,15 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
       return result;
     };
 
-  const attach = <C extends object>(client: C, service: RealismService): C => {
+  const attachIam = (client: object, service: RealismEvent['service'], target: AwsTarget | undefined): void => {
+    if (!enforcement || !target) return;
+    const stack = (client as unknown as { middlewareStack: MiddlewareStack }).middlewareStack;
+    // Below the deserializer, above the attempt middleware: judged on every attempt, like AWS, before any fault.
+    stack.add(iamMiddleware(service, target, client as { config?: { credentials?: unknown } }), { step: 'deserialize', priority: 'low', name: `byocRealismIam${id}`, tags: ['BYOC_REALISM'] });
+  };
+
+  const attach = <C extends object>(client: C, service: RealismService, target?: AwsTarget): C => {
+    attachIam(client, service, target);
     const stack = (client as unknown as { middlewareStack: MiddlewareStack }).middlewareStack;
     stack.add(callMiddleware(service), { step: 'initialize', priority: 'low', name: `byocRealismCall${id}`, tags: ['BYOC_REALISM'] });
     // Low priority in the deserialize step = below the deserializer: our answer is parsed like AWS's.
@@ -302,11 +368,14 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
     return client;
   };
 
+  // deny: and quota: entries of the fault spec; registered first, so that an explicit deny is judged before anything.
+  const accountFaults = options.global === false ? undefined : installAccountFaults([profile.faults, options.faults], record);
   const unregister =
     options.global === false
       ? undefined
-      : registerClientCustomizer((client, service) => {
-          if (REALISM_SERVICES.has(service)) attach(client, service as RealismService);
+      : registerClientCustomizer((client, service, target) => {
+          if (REALISM_SERVICES.has(service)) attach(client, service as RealismService, target);
+          else if (service === 'eks' || service === 'elbv2' || service === 'servicequotas') attachIam(client, service, target);
         });
 
   return {
@@ -318,6 +387,7 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
     },
     setFaults(spec) {
       rules = [...profileRules, ...parseFaultSpec(spec)];
+      accountFaults?.set([profile.faults, spec]);
       attemptCounts = new Map();
     },
     counts() {
@@ -329,8 +399,16 @@ export function installRealism(options: RealismOptions = {}): RealismHandle {
       events.length = 0;
     },
     attach,
+    get iamChecks() {
+      return enforcement?.checks ?? [];
+    },
+    setIamSettings(settings) {
+      if (!profile.iam) throw new Error('IAM enforcement is off in this profile: start the stack with iam: "on"');
+      enforcement = createIamEnforcement(settings);
+    },
     uninstall() {
       unregister?.();
+      accountFaults?.uninstall();
     },
   };
 }

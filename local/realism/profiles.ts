@@ -55,6 +55,12 @@ export interface RealismProfile {
   /** Faults every run of this profile gets (fault-spec syntax), before the caller's own. */
   faults: string;
   /**
+   * IAM judged as AWS judges it (local/realism/iam/): every call a step makes is evaluated against the identity that
+   * makes it (the step's own role from serverless.yml, or the customer role of deploy/customer-role.yaml with
+   * `targetAccount`) before the endpoint sees it, and a denial is AWS's own error. EC2 `DryRun` is answered too.
+   */
+  iam: boolean;
+  /**
    * The vendor's endpoint services (shared/regions.ts), which moto does not know (it answers `InvalidServiceName`).
    * The world answers `DescribeVpcEndpointServices` for them as AWS does for a service the account may use: offered
    * in every zone of the region but `unavailableZoneIds`. A new interface endpoint to one becomes `acceptance`:
@@ -108,6 +114,7 @@ const REALISTIC: RealismProfile = {
   idempotencyTokens: true,
   dependencies: true,
   faults: '',
+  iam: true,
 };
 
 /** The named profiles. `instant` is moto as it is: nothing added, no waiting. */
@@ -121,6 +128,7 @@ export const PROFILES: Record<ProfileName, RealismProfile> = {
     idempotencyTokens: false,
     dependencies: false,
     faults: '',
+    iam: false,
   },
   realistic: REALISTIC,
   chaos: {

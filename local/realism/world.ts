@@ -109,6 +109,18 @@ export class SimulatedWorld {
   private readonly zonesByRegion = new Map<string, { zoneName: string; zoneId: string }[]>();
   /** Interface endpoints to a vendor endpoint service, whose acceptance the profile decides. */
   private readonly vendorEndpoints = new Set<string>();
+  /**
+   * Network interfaces made with CreateNetworkInterface (someone's Lambda, load balancer or cluster in our subnet;
+   * moto lets the subnet and the group go while one lives, AWS does not), by ID: their subnet and groups.
+   */
+  private readonly interfaces = new Map<string, { subnetId?: string; groupIds: string[] }>();
+  /** Rules of one group that name another (`UserIdGroupPairs`): AWS refuses to delete a group another group's rule names. */
+  private readonly groupReferences = new Map<string, Set<string>>();
+  /**
+   * Gateway endpoints (S3) not deleted yet, with their VPC and route tables: AWS refuses DeleteVpc while one is in
+   * the VPC; moto lets the VPC and the route table go and then cannot delete the endpoint (InvalidRouteTableID.NotFound).
+   */
+  private readonly liveGatewayEndpoints = new Map<string, { vpcId?: string; routeTableIds: string[] }>();
 
   constructor(
     private readonly profile: RealismProfile,
@@ -126,6 +138,7 @@ export class SimulatedWorld {
   learn(service: RealismService, operation: string, input: Obj, output: Obj): void {
     const { readiness, consistency } = this.profile;
     if (service === 'ec2') {
+      if (this.profile.dependencies) this.learnDependents(operation, input, output);
       const created = EC2_CREATED_ID[operation]?.(output);
       if (created && consistency) this.ec2VisibleAt.set(created, this.after(consistency.ec2));
       if (created && consistency && consistency.ec2Listing && LISTING_LAG_CREATES.has(operation)) this.listedAt.set(created, this.after(consistency.ec2Listing));
@@ -184,6 +197,42 @@ export class SimulatedWorld {
     } else if (service === 'route53' && readiness && ROUTE53_CHANGES.has(operation)) {
       const id = changeId(str(obj(output.ChangeInfo)?.Id));
       if (id && !this.changes.has(id)) this.changes.set(id, this.after(readiness.route53InSync));
+    }
+  }
+
+  /** Interfaces and group-to-group rules that hold a subnet or a security group (see `dependencyViolation`). */
+  private learnDependents(operation: string, input: Obj, output: Obj): void {
+    if (operation === 'CreateNetworkInterface') {
+      const eni = obj(output.NetworkInterface);
+      const id = str(eni?.NetworkInterfaceId);
+      const groups = Array.isArray(eni?.Groups) ? eni.Groups.map((g) => str(obj(g)?.GroupId)) : [];
+      if (id) this.interfaces.set(id, { subnetId: str(eni?.SubnetId) ?? str(input.SubnetId), groupIds: [...new Set([...groups, ...strs(input.Groups)].filter((g): g is string => !!g))] });
+    } else if (operation === 'DeleteNetworkInterface') {
+      const id = str(input.NetworkInterfaceId);
+      if (id) this.interfaces.delete(id);
+    } else if (/^(Authorize|Revoke)SecurityGroup(Ingress|Egress)$/.test(operation)) {
+      const from = str(input.GroupId);
+      const permissions = Array.isArray(input.IpPermissions) ? input.IpPermissions.map(obj) : [];
+      const named = permissions.flatMap((p) => (Array.isArray(p?.UserIdGroupPairs) ? p.UserIdGroupPairs.map((g) => str(obj(g)?.GroupId)) : []));
+      for (const to of named) {
+        if (!from || !to || to === from) continue; // a group's rules naming itself never hold it
+        const holders = this.groupReferences.get(to) ?? new Set<string>();
+        if (operation.startsWith('Authorize')) holders.add(from);
+        else holders.delete(from);
+        this.groupReferences.set(to, holders);
+      }
+    } else if (operation === 'DeleteSecurityGroup') {
+      const id = str(input.GroupId);
+      for (const holders of this.groupReferences.values()) if (id) holders.delete(id);
+    } else if (operation === 'CreateVpcEndpoint') {
+      const endpoint = obj(output.VpcEndpoint);
+      const id = str(endpoint?.VpcEndpointId);
+      if (id && (str(input.VpcEndpointType) === 'Gateway' || str(endpoint?.VpcEndpointType) === 'Gateway')) {
+        this.liveGatewayEndpoints.set(id, { vpcId: str(endpoint?.VpcId) ?? str(input.VpcId), routeTableIds: [...new Set([...strs(endpoint?.RouteTableIds), ...strs(input.RouteTableIds)])] });
+      }
+    } else if (operation === 'DeleteVpcEndpoints') {
+      const failed = new Set((Array.isArray(output.Unsuccessful) ? output.Unsuccessful : []).map((u) => str(obj(u)?.ResourceId)));
+      for (const id of strs(input.VpcEndpointIds)) if (!failed.has(id)) this.liveGatewayEndpoints.delete(id);
     }
   }
 
@@ -387,14 +436,16 @@ export class SimulatedWorld {
       }
       case 'DeleteSubnet': {
         const id = str(input.SubnetId);
-        if (id && (liveNats.some((n) => n.subnetId === id) || liveEndpoints.some((e) => e.subnetIds.includes(id)))) {
+        const usedByInterface = [...this.interfaces.values()].some((i) => i.subnetId === id);
+        if (id && (usedByInterface || liveNats.some((n) => n.subnetId === id) || liveEndpoints.some((e) => e.subnetIds.includes(id)))) {
           return violation(`The subnet '${id}' has dependencies and cannot be deleted.`);
         }
         return undefined;
       }
       case 'DeleteSecurityGroup': {
         const id = str(input.GroupId);
-        if (id && liveEndpoints.some((e) => e.groupIds.includes(id))) return violation(`resource ${id} has a dependent object`);
+        const held = [...this.interfaces.values()].some((i) => i.groupIds.includes(id ?? '')) || (this.groupReferences.get(id ?? '')?.size ?? 0) > 0;
+        if (id && (held || liveEndpoints.some((e) => e.groupIds.includes(id)))) return violation(`resource ${id} has a dependent object`);
         return undefined;
       }
       case 'DetachInternetGateway': {
@@ -404,9 +455,16 @@ export class SimulatedWorld {
         }
         return undefined;
       }
+      case 'DeleteRouteTable': {
+        const id = str(input.RouteTableId);
+        const endpoint = [...this.liveGatewayEndpoints.entries()].find(([, e]) => id && e.routeTableIds.includes(id));
+        if (endpoint) return violation(`The routeTable '${id}' has dependencies and cannot be deleted (gateway endpoint ${endpoint[0]}).`);
+        return undefined;
+      }
       case 'DeleteVpc': {
         const vpc = str(input.VpcId);
-        if (vpc && (liveNats.some((n) => n.vpcId === vpc) || liveEndpoints.some((e) => e.vpcId === vpc))) {
+        const gateway = [...this.liveGatewayEndpoints.values()].some((e) => e.vpcId === vpc);
+        if (vpc && (gateway || liveNats.some((n) => n.vpcId === vpc) || liveEndpoints.some((e) => e.vpcId === vpc))) {
           return violation(`The vpc '${vpc}' has dependencies and cannot be deleted.`);
         }
         return undefined;

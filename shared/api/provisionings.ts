@@ -122,7 +122,7 @@ export function executionArnOf(stateMachineArn: string, name: string): string {
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-function checkId(provisioningId: string): void {
+export function checkId(provisioningId: string): void {
   if (!ID_PATTERN.test(provisioningId)) {
     throw new InvalidInputError([{ field: 'provisioningId', rule: 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit' }]);
   }
@@ -286,7 +286,7 @@ async function reconcile(record: RegistryRecord, deps: ProvisioningServiceDeps):
  * A provisioning's record: from the registry first; a provisioning only Step Functions knows (made before the
  * registry) is registered from its executions; a running execution is checked with Step Functions.
  */
-async function loadProvisioning(provisioningId: string, deps: ProvisioningServiceDeps): Promise<RegistryRecord | undefined> {
+export async function loadProvisioning(provisioningId: string, deps: ProvisioningServiceDeps): Promise<RegistryRecord | undefined> {
   const record = (await getRecord(provisioningId, deps.registry)) ?? (await adoptFromStepFunctions(provisioningId, deps));
   return record?.currentExecution ? reconcile(record, deps) : record;
 }
@@ -387,7 +387,8 @@ export async function startProvisioning(body: unknown, deps: ProvisioningService
   if (idempotencyKey !== undefined && given !== undefined && given !== idempotencyKey) {
     throw new InvalidInputError([{ field: 'provisioningId', rule: `differs from the Idempotency-Key header (${idempotencyKey}); send one or make them equal` }]);
   }
-  const provisioningId = (given as string | undefined) ?? idempotencyKey ?? `p-${randomUUID()}`;
+  // Only a missing ID is made up: `provisioningId: null` (or any other non-string) is refused by the schema, by name.
+  const provisioningId = (given !== undefined ? given : (idempotencyKey ?? `p-${randomUUID()}`)) as string;
   const request = { ...(body as Record<string, unknown>), provisioningId };
   parseRequest(request); // the state machine validates again (console starts); this answers the API caller at once
   for (let round = 0; round < MAX_ROUNDS; round++) {

@@ -5,6 +5,7 @@ import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balan
 import { IAMClient } from '@aws-sdk/client-iam';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -17,6 +18,8 @@ export interface AwsTarget {
   region: string;
   roleArn?: string;
   externalId?: string;
+  /** The provisioning the calls are for: it names the assumed role's session (CloudTrail in the customer account). */
+  provisioningId?: string;
 }
 
 /** Anything an SDK v3 client is: we only touch its middleware stack. */
@@ -26,10 +29,10 @@ type AnyClient = DynamoDBClient | EC2Client | IAMClient | Route53Client | S3Clie
  * Hooks run on every client this factory builds. Only the local stack and the tests register one (the realism
  * layer installs its middleware this way); the deployed Lambdas never do, so they talk to AWS untouched.
  */
-type ClientCustomizer = (client: AnyClient, service: ServiceName) => void;
+type ClientCustomizer = (client: AnyClient, service: ServiceName, target: AwsTarget) => void;
 const customizers: ClientCustomizer[] = [];
 
-export type ServiceName = 'ec2' | 'iam' | 'route53' | 's3' | 'sts' | 'sfn' | 'dynamodb' | 'eks' | 'elbv2';
+export type ServiceName = 'ec2' | 'iam' | 'route53' | 's3' | 'sts' | 'sfn' | 'dynamodb' | 'eks' | 'elbv2' | 'servicequotas';
 
 /** Register a hook that every client built from now on goes through. Returns a function that removes it. */
 export function registerClientCustomizer(customizer: ClientCustomizer): () => void {
@@ -50,8 +53,26 @@ export function clearClientCache(): void {
   cache.clear();
 }
 
-/** A role session name AWS accepts (2-64 chars of [\w+=,.@-]), traceable in the customer's CloudTrail. */
+/** The start of every role session name we use (alone when no provisioning is known). */
 export const ROLE_SESSION_NAME = 'byoc-provisioner';
+
+/**
+ * The assumed role's session name: `byoc-<provisioningId>`, so CloudTrail in the customer's account says which
+ * provisioning made each call. AWS accepts 2-64 characters of `[\w+=,.@-]`; provisioning IDs are
+ * `[A-Za-z0-9_-]` and at most 64, so a long one is cut (its start is kept).
+ * @example roleSessionName('demo-001') // 'byoc-demo-001'
+ */
+export function roleSessionName(provisioningId?: string): string {
+  if (!provisioningId) return ROLE_SESSION_NAME;
+  return `byoc-${provisioningId.replace(/[^\w+=,.@-]/g, '-')}`.slice(0, 64);
+}
+
+/**
+ * STS is called in the provisioner's own region (the Lambda's `AWS_REGION`), whatever region the step acts in:
+ * regional STS endpoints answer for every role, and the provisioner's region is one that is surely enabled
+ * (an opt-in region of the customer's may not be, for the vendor's account).
+ */
+const stsRegion = (target: AwsTarget): string => process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || target.region;
 
 function credentialsFor(target: AwsTarget) {
   if (!target.roleArn) return undefined; // default provider chain: the Lambda's own role
@@ -59,10 +80,10 @@ function credentialsFor(target: AwsTarget) {
     params: {
       RoleArn: target.roleArn,
       ExternalId: target.externalId,
-      RoleSessionName: ROLE_SESSION_NAME,
+      RoleSessionName: roleSessionName(target.provisioningId),
       DurationSeconds: 3600,
     },
-    clientConfig: { region: target.region },
+    clientConfig: { region: stsRegion(target) },
   });
 }
 
@@ -74,11 +95,20 @@ function credentialsFor(target: AwsTarget) {
 const COMMON = { maxAttempts: 3, retryMode: 'standard' } as const;
 
 function build<C extends AnyClient>(service: ServiceName, target: AwsTarget, make: (config: object) => C): C {
-  const key = `${service}|${target.region}|${target.roleArn ?? ''}|${target.externalId ?? ''}`;
+  return cached(service, target, make, () => credentialsFor(target));
+}
+
+/**
+ * A client from the cache, or a new one with these credentials. The own-account clients (registry, Step Functions)
+ * come straight from here: they never reference the assume-role provider, so a function that uses only them (the
+ * API routes) does not ship @aws-sdk/credential-providers (tests/integration/bundles.test.ts; decision 25).
+ */
+function cached<C extends AnyClient>(service: ServiceName, target: AwsTarget, make: (config: object) => C, credentials: () => unknown): C {
+  const key = `${service}|${target.region}|${target.roleArn ?? ''}|${target.externalId ?? ''}|${target.roleArn ? (target.provisioningId ?? '') : ''}`;
   const found = cache.get(key);
   if (found) return found as C;
-  const client = make({ ...COMMON, region: target.region, credentials: credentialsFor(target) });
-  for (const customize of customizers) customize(client, service);
+  const client = make({ ...COMMON, region: target.region, credentials: credentials() });
+  for (const customize of customizers) customize(client, service, target);
   cache.set(key, client);
   return client;
 }
@@ -98,9 +128,14 @@ export const s3Client = (target: AwsTarget): S3Client => build('s3', target, (c)
 export const eksClient = (target: AwsTarget): EKSClient => build('eks', target, (c) => new EKSClient(c));
 /** Elastic Load Balancing v2 client for the target: CheckInUse reads the load balancers in our VPC (read-only). */
 export const elbv2Client = (target: AwsTarget): ElasticLoadBalancingV2Client => build('elbv2', target, (c) => new ElasticLoadBalancingV2Client(c));
+/** Service Quotas client for the target (Preflight reads the account's limits; read-only). Regional, as the quotas are. */
+export const serviceQuotasClient = (target: AwsTarget): ServiceQuotasClient =>
+  // Kept out of AnyClient: one more member makes the union's middlewareStack.add uncallable for the customizers'
+  // callers (its SDK release types it slightly differently); the customizers only touch the middleware stack.
+  build('servicequotas', target, (c) => new ServiceQuotasClient(c) as unknown as EC2Client) as unknown as ServiceQuotasClient;
 /** STS client for the target. */
 export const stsClient = (target: AwsTarget): STSClient => build('sts', target, (c) => new STSClient(c));
 /** DynamoDB client for the registry: always our own account (the table lives there), never an assumed role. */
-export const dynamodbClient = (region: string): DynamoDBClient => build('dynamodb', { region }, (c) => new DynamoDBClient(c));
+export const dynamodbClient = (region: string): DynamoDBClient => cached('dynamodb', { region }, (c) => new DynamoDBClient(c), () => undefined);
 /** Step Functions client: always our own account (the state machines live there), never an assumed role. */
-export const sfnClient = (region: string): SFNClient => build('sfn', { region }, (c) => new SFNClient(c));
+export const sfnClient = (region: string): SFNClient => cached('sfn', { region }, (c) => new SFNClient(c), () => undefined);

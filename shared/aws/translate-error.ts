@@ -142,6 +142,16 @@ export function translateAwsError(error: unknown, what: string): ProvisioningErr
   return new AwsOperationError(text, { cause: error });
 }
 
+/**
+ * True for the network failures the SDK throws without an AWS answer (`TimeoutError` of the request handler, Node's
+ * `ECONNRESET`...): no `$metadata`, yet as transient as a 5xx.
+ */
+export function isNetworkFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: string; code?: string };
+  return TRANSIENT.has(name ?? '') || TRANSIENT.has(code ?? '');
+}
+
 /** True when the error is AWS's "that resource does not exist" for any of the given codes. */
 export function isNotFound(error: unknown, ...codes: string[]): boolean {
   const code = awsErrorCode(error);

@@ -1,7 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { InvalidInputError } from '../errors';
 import { logger } from '../lambda';
-import { parseRequest, type ProvisioningRequest } from '../request';
+import { nestingProblem, parseRequest, type ProvisioningRequest } from '../request';
 import type { ProvisioningOutputs } from '../state';
 import { readableError } from '../status';
 import { outputsAsAttributes } from './attributes';
@@ -182,6 +182,9 @@ class Handling {
   }
 
   private properties(): ProvisioningRequest {
+    // Before the recursive property conversion: a template nesting thousands deep must be refused, not overflow.
+    const tooDeep = nestingProblem(this.event.ResourceProperties);
+    if (tooDeep) throw new InvalidInputError([tooDeep]);
     const request = requestFromProperties(this.event.ResourceProperties);
     const problems = request.provisioningId === undefined ? [] : [{ field: 'provisioningId', rule: 'is derived from the stack, the logical ID and the properties; leave it out' }];
     try {

@@ -20,7 +20,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { isDeepStrictEqual } from 'node:util';
 import type { ProvisioningConfig, RoleKind } from '../config';
-import { TAG_PROVISIONING_ID, TAG_RESOURCE } from '../constants';
+import { ROLE_NAME_PREFIX as OUR_ROLE_NAME_PREFIX, TAG_PROVISIONING_ID, TAG_RESOURCE } from '../constants';
 import { AwsOperationError, DependencyViolationError, EventualConsistencyError, ForeignResourceError, InvalidInputError } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
@@ -279,8 +279,10 @@ export async function findRolesByTag(iam: IAMClient, provisioningId: string, kin
     });
     const ours: string[] = [];
     for (const role of roles) {
-      // Service-linked roles cannot carry our tag and cannot be deleted this way: skip the call.
-      if (!role.RoleName || role.Path?.startsWith('/aws-service-role/')) continue;
+      // Service-linked roles cannot carry our tag and cannot be deleted this way: skip the call. Nor can a role
+      // outside our names (every role we make is `zilliz-byoc*`, R4): reading its tags would need IAM rights on
+      // roles that are none of ours, which neither our roles nor the customer role grant.
+      if (!role.RoleName || role.Path?.startsWith('/aws-service-role/') || !role.RoleName.startsWith(OUR_ROLE_NAME_PREFIX)) continue;
       try {
         const tags = role.Tags ?? (await listRoleTags(iam, role.RoleName));
         if (tagOf(tags, TAG_PROVISIONING_ID) !== provisioningId) continue;

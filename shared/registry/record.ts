@@ -103,6 +103,19 @@ export interface RegistryRecord {
   updatedAt: string;
   /** Optimistic locking: every write adds one; a conditional write names the version it read. */
   version: number;
+  /**
+   * The last verdict of the scheduled health check (shared/health/sweep.ts writes it; docs/decisions.md 26), absent
+   * until one ran: `verdict` (`HEALTHY`, `DEGRADED`, `BROKEN`), when, and the numbers of the requirements it named.
+   */
+  health?: RecordedHealth;
+}
+
+/** The last health verdict the sweep recorded (item attributes `healthVerdict`, `healthCheckedAt`, `healthIssues`). */
+export interface RecordedHealth {
+  verdict: string;
+  checkedAt: string;
+  /** The numbers of the failed and warned requirements, e.g. `["V6", "R2"]`. */
+  issues: string[];
 }
 
 /**
@@ -122,6 +135,9 @@ interface RegistryItem {
   createdAt?: string;
   updatedAt?: string;
   version?: number;
+  healthVerdict?: string;
+  healthCheckedAt?: string;
+  healthIssues?: string[];
 }
 
 function parseJson<T>(text: string | undefined): T | null {
@@ -152,6 +168,7 @@ export function recordFromItem(attributes: Record<string, AttributeValue>): Regi
     createdAt: item.createdAt ?? item.updatedAt ?? '',
     updatedAt: item.updatedAt ?? item.createdAt ?? '',
     version: Number(item.version ?? 0),
+    ...(item.healthVerdict ? { health: { verdict: item.healthVerdict, checkedAt: item.healthCheckedAt ?? '', issues: item.healthIssues ?? [] } } : {}),
   };
 }
 
@@ -168,6 +185,8 @@ export function itemFromRecord(record: RegistryRecord): Record<string, Attribute
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     version: record.version,
+    // Kept through the API's whole-item writes, so a claim never erases the last health verdict.
+    ...(record.health ? { healthVerdict: record.health.verdict, healthCheckedAt: record.health.checkedAt, healthIssues: record.health.issues } : {}),
   };
   return marshall(item, { removeUndefinedValues: true });
 }

@@ -105,6 +105,12 @@ function decodeToken(token: string, status: string | undefined): Record<string, 
   try {
     const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { s?: string | null; k?: Record<string, AttributeValue> };
     if ((parsed.s ?? undefined) !== status || !parsed.k || typeof parsed.k !== 'object') throw new Error('mismatch');
+    // Exactly the key a page of this listing ends on (the table's key; on the index also its key, of this status):
+    // a forged key would otherwise reach DynamoDB, which refuses it with an error the caller cannot act on.
+    const names = status ? ['provisioningId', 'status', 'updatedAt'] : ['provisioningId'];
+    const key = parsed.k as Record<string, unknown>;
+    const isText = (v: unknown) => !!v && typeof v === 'object' && Object.keys(v).length === 1 && typeof (v as { S?: unknown }).S === 'string' && (v as { S: string }).S !== '';
+    if (Object.keys(key).length !== names.length || !names.every((n) => isText(key[n])) || (status && (key.status as { S: string }).S !== status)) throw new Error('not our key');
     return parsed.k;
   } catch {
     throw new InvalidInputError([{ field: 'nextToken', rule: 'is not a token this listing returned (a token only continues the listing, and the status filter, it came from)' }]);

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { ProvisioningConfig } from '../config';
 import { TAG_PROVISIONING_ID } from '../constants';
-import { EventualConsistencyError, InvalidInputError } from '../errors';
+import { EventualConsistencyError, InvalidInputError, type FieldProblem } from '../errors';
 import { awsErrorCode, isNotFound, translateAwsError } from '../aws/translate-error';
 import { logger } from '../lambda';
 import { failed, passed, type RequirementCheck } from '../requirements';
@@ -391,6 +391,43 @@ export async function createBucket(config: ProvisioningConfig, deps: { s3: S3Cli
     throw nameRefused(config, verdict.reason, { inAccount: facts.inAccount });
   }
   throw new EventualConsistencyError(`S3 says bucket ${name} exists in this account but does not show it yet`);
+}
+
+// ---- preflight ----------------------------------------------------------------------------------
+
+/**
+ * Preflight (S1), read-only: can the provisioning use `config.bucket.name`? Undefined when it can (the name is free,
+ * or the bucket is already this provisioning's, or, with `bucket.existing`, the customer's bucket passes the checks
+ * CreateBucket makes); otherwise the problem naming `bucket.name`, with the same reason and fix CreateBucket would
+ * fail with. Creates and changes nothing: the same look-ups as {@link createBucket}, without its create.
+ *
+ * @example await bucketNameProblem(config, { s3 }) // undefined, or { field: 'bucket.name', rule: 'bucket "x" cannot be used: ...' }
+ */
+export async function bucketNameProblem(config: ProvisioningConfig, deps: { s3: S3Client }): Promise<FieldProblem | undefined> {
+  const { s3 } = deps;
+  const problemOf = (error: unknown): FieldProblem | undefined => {
+    if (error instanceof InvalidInputError) return error.problems.find((p) => p.field === 'bucket.name') ?? error.problems[0];
+    throw error;
+  };
+  if (config.bucket.existing) {
+    try {
+      await useExistingBucket(config, s3);
+      return undefined;
+    } catch (error) {
+      return problemOf(error);
+    }
+  }
+  const name = config.bucket.name;
+  const found = await lookupBucket(s3, name, config.accountId);
+  if (found.status === 'absent') return undefined;
+  if (found.status === 'forbidden') {
+    return problemOf(nameRefused(config, `S3 refuses to show it to account ${config.accountId} (HTTP 403 with ExpectedBucketOwner=${config.accountId}): another AWS account owns it, or the provisioner may not read it (s3:ListBucket)`));
+  }
+  if (found.status !== 'present') return problemOf(nameRefused(config, `a bucket of that name exists in another region than ${config.region}`));
+  const claimant: BucketClaimant = { provisioningId: config.provisioningId, region: config.region, derivedName: derivedBucketName(config) };
+  const { verdict, facts } = await judge(s3, name, found.tags, claimant, config.accountId);
+  if (verdict.kind === 'ours' || verdict.kind === 'lost-answer') return undefined;
+  return problemOf(nameRefused(config, verdict.reason, { inAccount: facts.inAccount }));
 }
 
 // ---- delete -------------------------------------------------------------------------------------

@@ -80,7 +80,7 @@ const asList = (tags: Record<string, string>) => Object.entries(tags).map(([Key,
 const chunks = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** Every EC2 resource carrying our provisioning-ID tag, with all its tags. */
-async function ec2ResourcesOf(ec2: EC2Client, provisioningId: string): Promise<Map<string, Record<string, string>>> {
+export async function ec2ResourcesOf(ec2: EC2Client, provisioningId: string): Promise<Map<string, Record<string, string>>> {
   const ids = new Set<string>();
   let NextToken: string | undefined;
   do {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LocalEngine, type WorkflowName } from '../../local/engine';
 import { ExecutionStore, type ExecutionRecord } from '../../local/executions';
 import type { LocalHandler } from '../../local/functions';
+import { installAccountFaults } from '../../local/realism/account-faults';
 import { useMoto } from './moto';
 
 /**
@@ -14,6 +15,11 @@ import { useMoto } from './moto';
  */
 export function useLocalStack(options: { timeScale?: number } = {}) {
   const moto = useMoto();
+  // moto acts on EC2 DryRun calls (the Preflight step's probes) and lacks iam:SimulatePrincipalPolicy: answer them as
+  // AWS does, as the local stack's realism layer always does (local/realism/account-faults.ts).
+  let guard: ReturnType<typeof installAccountFaults> | undefined;
+  beforeAll(() => void (guard = installAccountFaults([], () => undefined, { answerDryRun: true })));
+  afterAll(() => guard?.uninstall());
   const store = new ExecutionStore(mkdtempSync(join(tmpdir(), 'byoc-test-')));
   let counter = 0;
   return {

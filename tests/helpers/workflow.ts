@@ -74,7 +74,8 @@ export function forwardSteps(): string[] {
     // Lambda Tasks only: the registry writes and reads (dynamodb SDK integrations) are no steps of ours.
     .filter(([, s]) => s.Type === 'Task' && s.Resource && !isServiceIntegration(s.Resource))
     .map(([, s]) => Object.keys(localFunctions).find((fn) => localFunctionArn(fn) === s.Resource)!)
-    .filter((fn) => !/^(Delete|Release|FindLeftovers|ValidateInput)/.test(fn) && !UPDATE_ONLY_STEPS.includes(fn));
+    // ValidateInput, ValidateExecutionName (a console start's name check) and Preflight (reads only): before anything is made.
+    .filter((fn) => !/^(Delete|Release|FindLeftovers|ValidateInput|ValidateExecutionName|Preflight)/.test(fn) && !UPDATE_ONLY_STEPS.includes(fn));
   return [...new Set(names)];
 }
 

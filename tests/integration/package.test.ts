@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { placeholdersOf } from '../../local/engine';
@@ -169,6 +169,45 @@ describe('npm run package (offline, dummy credentials)', () => {
       expect(rule.Properties.Targets[0].InputTransformer.InputTemplate).toMatch(/<name>[\s\S]*<cause>/);
       const statements = (template.Resources.AlarmTopicPolicy.Properties.PolicyDocument as { Statement: { Principal: { Service: string }; Condition: unknown }[] }).Statement;
       expect(statements.find((s) => s.Principal.Service === 'events.amazonaws.com')?.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['LeftoversRule', 'Arn'] } } });
+    });
+  });
+
+  describe('drift: the health sweep schedule (docs/decisions.md 26)', () => {
+    type Parameter = { Default: string; AllowedPattern: string };
+    const parameters = () => (template as { Parameters?: Record<string, Parameter> }).Parameters!;
+
+    it('makes the schedule and its role only when healthCheckRate is given (off by default)', () => {
+      expect(parameters().HealthCheckRate.Default).toBe('');
+      expect(template.Conditions?.HasHealthCheckRate).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'HealthCheckRate' }, ''] }] });
+      const schedule = template.Resources.HealthSweepSchedule;
+      expect(schedule).toMatchObject({
+        Type: 'AWS::Scheduler::Schedule',
+        Condition: 'HasHealthCheckRate',
+        Properties: { ScheduleExpression: { Ref: 'HealthCheckRate' }, Target: { Arn: { 'Fn::GetAtt': ['HealthSweepLambdaFunction', 'Arn'] }, RoleArn: { 'Fn::GetAtt': ['HealthSweepSchedulerRole', 'Arn'] } } },
+      });
+      const role = template.Resources.HealthSweepSchedulerRole;
+      expect(role.Condition).toBe('HasHealthCheckRate');
+      const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: { Principal: { Service: string } }[] }).Statement;
+      expect(trust.map((s) => s.Principal.Service)).toEqual(['scheduler.amazonaws.com']);
+      // The scheduler may invoke the sweep and nothing else.
+      const statements = (role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+      expect(statements).toEqual([{ Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': ['HealthSweepLambdaFunction', 'Arn'] } }]);
+    });
+
+    it('accepts rate() and cron() expressions and refuses anything else', () => {
+      const pattern = new RegExp(parameters().HealthCheckRate.AllowedPattern);
+      for (const ok of ['', 'rate(1 day)', 'rate(12 hours)', 'cron(0 6 * * ? *)']) expect({ ok, matches: pattern.test(ok) }).toEqual({ ok, matches: true });
+      for (const bad of ['1 day', 'rate(day)', 'rate(1 week)', 'daily']) expect({ bad, matches: pattern.test(bad) }).toEqual({ bad, matches: false });
+    });
+
+    it('passes cfn-lint with the schedule on (healthCheckRate=rate(1 day))', () => {
+      const withSchedule = join(out, 'with-health-schedule.json');
+      const copy = JSON.parse(JSON.stringify(template)) as Template & { Parameters: Record<string, Parameter> };
+      copy.Parameters.HealthCheckRate.Default = 'rate(1 day)';
+      writeFileSync(withSchedule, JSON.stringify(copy));
+      const lint = spawnSync('cfn-lint', ['--format', 'parseable', withSchedule], { encoding: 'utf8' });
+      expect(lint.stdout.split('\n').filter((line) => /:E\d{4}:/.test(line))).toEqual([]);
+      expect((lint.status ?? 0) & 2).toBe(0);
     });
   });
 });

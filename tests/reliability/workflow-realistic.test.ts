@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { startLocalStack, type LocalStack } from '../../local/stack';
 import type { ProvisioningOutputs } from '../../shared/state';
+import { deadlineChecks, WAIT_POLICIES } from '../../shared/waiting';
 import { outputOf } from '../helpers/local-stack';
 import { fullRequest, leftoversOf, statesEntered, teardownRequest } from '../helpers/workflow';
 
@@ -97,7 +98,7 @@ describe('a NAT gateway that never becomes available', () => {
   let stack: LocalStack;
   beforeAll(async () => {
     // 1000x faster than AWS; the NAT gateway would take ten hours (36 s here), far past the ~10-minute deadline even
-    // when a loaded machine runs the 22 checks slowly (an hour, 3.6 s here, was reached on a busy machine).
+    // when a loaded machine runs the 29 checks slowly (an hour, 3.6 s here, was reached on a busy machine).
     stack = await startLocalStack({ profile: 'realistic', overrides: { timeScale: 1000, readiness: { natGatewayAvailable: [36000, 36000] } }, stateDir: mkdtempSync(join(tmpdir(), 'byoc-real-')) });
   }, 60_000);
   afterAll(async () => stack?.stop());
@@ -107,7 +108,10 @@ describe('a NAT gateway that never becomes available', () => {
     expect(record.status).toBe('FAILED');
     expect(record.error).toBe('NatGatewayTimeout');
     expect(record.cause).toContain('The NAT gateway did not become ready within the deadline');
-    expect(statesEntered(record.history).filter((n) => n === 'CheckNatGateway')).toHaveLength(22);
+    // The deadline is a check count the waiting policy derives from 600 s (shared/waiting.ts; decision 27): 29 checks
+    // since the first wait became 55 s and the polls a tenth of the time waited (22 with the old 5/10/20/30 s ladder).
+    expect(statesEntered(record.history).filter((n) => n === 'CheckNatGateway')).toHaveLength(deadlineChecks(WAIT_POLICIES.natGateway));
+    expect(deadlineChecks(WAIT_POLICIES.natGateway)).toBe(29);
     expect((await leftoversOf('real-timeout')).resources).toEqual([]);
   }, 120_000);
 });

@@ -10,15 +10,19 @@ const file = join(root, 'deploy', 'customer-role.yaml');
 type Statement = { Action: string | string[]; Condition?: unknown };
 type Role = { Properties: { Policies?: { PolicyDocument: { Statement: Statement[] | string } }[] } };
 
-/** Every action a role's inline policies allow. */
+/** Every action a role's inline policies allow (both branches of an `!If` in an action list). */
 function actionsOf(role: Role): Set<string> {
   const statements = (role.Properties.Policies ?? []).flatMap((p) => (Array.isArray(p.PolicyDocument.Statement) ? p.PolicyDocument.Statement : []));
-  return new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+  const flat = (a: unknown): string[] =>
+    typeof a === 'string' ? [a] : Array.isArray(a) ? a.flatMap(flat) : a && typeof a === 'object' && 'Fn::If' in a ? (a as { 'Fn::If': unknown[] })['Fn::If'].slice(1).flatMap(flat) : [];
+  return new Set(statements.flatMap((s) => flat(s.Action)));
 }
 
 describe('deploy/customer-role.yaml (the role a customer creates for cross-account provisioning)', () => {
   const schema = yaml.DEFAULT_SCHEMA.extend(
-    ['Sub', 'GetAtt', 'Ref'].flatMap((n) => (['scalar', 'sequence'] as const).map((kind) => new yaml.Type(`!${n}`, { kind, construct: (d: unknown) => ({ [`Fn::${n}`]: d }) }))),
+    ['Sub', 'GetAtt', 'Ref', 'If', 'Equals', 'Not', 'Join', 'Select', 'Split'].flatMap((n) =>
+      (['scalar', 'sequence', 'mapping'] as const).map((kind) => new yaml.Type(`!${n}`, { kind, construct: (d: unknown) => ({ [`Fn::${n}`]: d }) })),
+    ),
   );
   const template = yaml.load(readFileSync(file, 'utf8'), { schema }) as { Resources: { ProvisionerRole: Role & { Properties: { AssumeRolePolicyDocument: { Statement: { Condition: unknown }[] } } } } };
 
@@ -40,6 +44,7 @@ describe('deploy/customer-role.yaml (the role a customer creates for cross-accou
     for (const a of ['route53:Get*', 'route53:List*']) needed.delete(a); // read-only wildcards of Verify, covered by the explicit reads
     const granted = actionsOf(template.Resources.ProvisionerRole);
     expect([...needed].filter((a) => !granted.has(a)).sort()).toEqual([]);
-    expect([...granted].filter((a) => !/^(ec2|route53|iam|s3|sts|eks|elasticloadbalancing):/.test(a))).toEqual([]);
+    // servicequotas: the preflight reads the account's quotas (decision 23).
+    expect([...granted].filter((a) => !/^(ec2|route53|iam|s3|sts|eks|elasticloadbalancing|servicequotas):/.test(a))).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { RETRYABLE_ERROR_NAMES, TERMINAL_ERROR_NAMES, WORKFLOW_ERROR_NAMES } fro
 import { allStates, placeholdersOf, WORKFLOWS } from '../../local/engine';
 import { localFunctions } from '../../local/functions';
 import { isServiceIntegration } from '../../local/service-integrations';
-import { DYNAMODB_TRANSIENT_ERRORS, REGISTRY_TABLE_PLACEHOLDER, UPDATE_EXECUTION_MARKER } from '../../shared/constants';
+import { LAMBDA_CRASH_ERRORS } from '../../local/lambda-runtime';
+import { COMPLETION_DETAIL_TYPES, COMPLETION_EVENT_SOURCE, DYNAMODB_TRANSIENT_ERRORS, EVENTBRIDGE_TRANSIENT_ERRORS, REGISTRY_TABLE_PLACEHOLDER, UPDATE_EXECUTION_MARKER } from '../../shared/constants';
 import { loadServerlessConfig } from '../helpers/serverless-config';
 
 const root = join(__dirname, '..', '..');
@@ -16,6 +17,13 @@ const known = new Set<string>([...RETRYABLE_ERROR_NAMES, ...TERMINAL_ERROR_NAMES
 const LAMBDA_TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'];
 
 type AnyState = { Type: string; Next?: string; Default?: string; End?: boolean; Resource?: string; Choices?: { Next: string }[]; Catch?: { Next: string }[] };
+
+const PUBLISH = 'arn:aws:states:::events:putEvents';
+const isRegistryWrite = (s: AnyState | undefined): boolean => s?.Type === 'Task' && s.Resource === 'arn:aws:states:::dynamodb:updateItem';
+const isPublish = (s: AnyState | undefined): boolean => s?.Type === 'Task' && s.Resource === PUBLISH;
+/** The states that can go to `target` (Next, a choice, the default, a catch). */
+const predecessors = (states: Record<string, AnyState>, target: string): [string, AnyState][] =>
+  Object.entries(states).filter(([, s]) => [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)].includes(target));
 
 /** States reachable from `from` without going through any of `avoid` (Next, Choices, Default, Catch). */
 function reachableAvoiding(states: Record<string, AnyState>, from: string, avoid: string | string[]): Set<string> {
@@ -36,7 +44,11 @@ describe.each(definitions)('the state machine $file', ({ file, text, json }) => 
   const allTasks = allStates(json).filter(([, s]) => s.Type === 'Task') as [string, { Resource: string; Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[]; Next: string }[] }][];
   // Lambda Tasks (the steps) and SDK service-integration Tasks (the registry writes) follow different rules.
   const tasks = allTasks.filter(([, s]) => !isServiceIntegration(s.Resource));
-  const integrations = allTasks.filter(([, s]) => isServiceIntegration(s.Resource)) as [string, { Resource: string; TimeoutSeconds?: number; Parameters: Record<string, unknown>; ResultPath?: unknown; Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[] }][];
+  type Integration = { Resource: string; TimeoutSeconds?: number; Parameters: Record<string, unknown>; ResultPath?: unknown; Retry?: { ErrorEquals: string[]; MaxAttempts?: number }[]; Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: unknown }[]; Next?: string };
+  const allIntegrations = allTasks.filter(([, s]) => isServiceIntegration(s.Resource)) as [string, Integration][];
+  // The registry's reads and writes (dynamodb), and the completion events (events:putEvents, docs/events.md).
+  const integrations = allIntegrations.filter(([, s]) => s.Resource.includes(':::dynamodb:'));
+  const publishes = allIntegrations.filter(([, s]) => s.Resource === PUBLISH);
 
   it('passes asl-validator', () => {
     const bin = join(root, 'node_modules', '.bin', 'asl-validator');
@@ -51,6 +63,13 @@ describe.each(definitions)('the state machine $file', ({ file, text, json }) => 
     for (const [name, state] of tasks) {
       const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
       expect({ name, missing: LAMBDA_TRANSIENT.filter((e) => !retried.includes(e)) }).toEqual({ name, missing: [] });
+    }
+  });
+
+  it('retries a Lambda that died after acting (timeout, out of memory: Lambda.Unknown and the names executions show) in every Task (decision 24)', () => {
+    for (const [name, state] of tasks) {
+      const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect({ name, missing: ['Lambda.Unknown', ...Object.values(LAMBDA_CRASH_ERRORS)].filter((e) => !retried.includes(e)) }).toEqual({ name, missing: [] });
     }
   });
 
@@ -77,12 +96,20 @@ describe.each(definitions)('the state machine $file', ({ file, text, json }) => 
     }
   });
 
-  it('routes only on error names that shared/errors.ts defines (or States.* / Lambda.* / the DynamoDB integration\'s)', () => {
+  it('uses no service integration but the registry\'s dynamodb:updateItem and dynamodb:getItem and the completion events\' events:putEvents', () => {
+    expect(allIntegrations.filter(([, s]) => !s.Resource.includes(':::dynamodb:') && s.Resource !== PUBLISH)).toEqual([]);
+  });
+
+  it('routes only on error names that shared/errors.ts defines (or States.* / Lambda.* / the DynamoDB and EventBridge integrations\')', () => {
     const names = allStates(json).flatMap(([, s]) => [...((s as { Retry?: { ErrorEquals: string[] }[] }).Retry ?? []), ...((s as { Catch?: { ErrorEquals: string[] }[] }).Catch ?? [])].flatMap((r) => r.ErrorEquals));
     for (const name of names) {
-      if (name.startsWith('States.') || name.startsWith('Lambda.')) continue;
+      if (name.startsWith('States.') || name.startsWith('Lambda.') || (Object.values(LAMBDA_CRASH_ERRORS) as string[]).includes(name)) continue;
       if (name.startsWith('DynamoDB.')) {
         expect(DYNAMODB_TRANSIENT_ERRORS as readonly string[]).toContain(name);
+        continue;
+      }
+      if (name.startsWith('EventBridge.')) {
+        expect(EVENTBRIDGE_TRANSIENT_ERRORS as readonly string[]).toContain(name);
         continue;
       }
       expect(known.has(name) ? name : `unknown error name ${name}`).toBe(name);
@@ -128,21 +155,62 @@ describe.each(definitions)('the state machine $file', ({ file, text, json }) => 
     }
   });
 
-  it('records its end in the registry before every end state (Succeed, Fail, End), so the registry never misses how an execution ended', () => {
+  it('records its end in the registry, then publishes one completion event, before every end state (Succeed, Fail, End): the registry never misses how an execution ended, and a subscriber hears of it only once the registry says so', () => {
     const states = json.States as Record<string, AnyState>;
     const ends = Object.entries(states).filter(([, s]) => s.Type === 'Succeed' || s.Type === 'Fail' || s.End === true);
     expect(ends.length).toBeGreaterThan(0);
     for (const [end] of ends) {
-      const before = Object.entries(states).filter(([, s]) => [s.Next, s.Default, ...(s.Choices ?? []).map((c) => c.Next), ...(s.Catch ?? []).map((c) => c.Next)].includes(end));
-      const notRecorded = before.filter(([, s]) => !(s.Type === 'Task' && isServiceIntegration(s.Resource ?? ''))).map(([n]) => n);
-      expect({ end, notRecorded }).toEqual({ end, notRecorded: [] });
+      // Right before the end: only event publishes (one per way of ending).
+      const notPublished = predecessors(states, end).filter(([, s]) => !isPublish(s)).map(([n]) => n);
+      expect({ end, notPublished }).toEqual({ end, notPublished: [] });
+      for (const [publish] of predecessors(states, end)) {
+        // Before each publish: the registry write of that end, directly or through a choice of which event to send.
+        const before = predecessors(states, publish);
+        const writes = before.flatMap(([n, s]) => (s.Type === 'Choice' ? predecessors(states, n) : [[n, s] as [string, AnyState]]));
+        expect({ publish, before: before.length > 0, notRecorded: writes.filter(([, s]) => !isRegistryWrite(s)).map(([n]) => n) }).toEqual({ publish, before: true, notRecorded: [] });
+      }
+    }
+  });
+
+  it('publishes each completion event as docs/events.md says: default bus, our source, a documented detail-type whose status is the one the registry write before it records, the execution, and the outputs or the error', () => {
+    const states = json.States as Record<string, AnyState & { Parameters?: { Entries?: Record<string, unknown>[]; ExpressionAttributeValues?: Record<string, { S?: string }> } }>;
+    expect(publishes.length).toBeGreaterThan(0);
+    for (const [name, state] of publishes) {
+      const entries = state.Parameters.Entries as Record<string, unknown>[];
+      expect({ name, entries: entries.length }).toEqual({ name, entries: 1 });
+      const [entry] = entries;
+      expect({ name, bus: entry.EventBusName, source: entry.Source }).toEqual({ name, bus: 'default', source: COMPLETION_EVENT_SOURCE });
+      const type = COMPLETION_DETAIL_TYPES[entry.DetailType as keyof typeof COMPLETION_DETAIL_TYPES];
+      expect({ name, documented: Boolean(type) }).toEqual({ name, documented: true });
+      const detail = entry.Detail as Record<string, unknown>;
+      expect({ name, status: detail.status, kind: detail.kind }).toEqual({ name, status: type.status, kind: type.kind });
+      expect({ name, execution: detail['executionArn.$'], executionName: detail['executionName.$'], id: typeof detail['provisioningId.$'] }).toEqual({ name, execution: '$$.Execution.Id', executionName: '$$.Execution.Name', id: 'string' });
+      for (const key of ['region', 'account']) expect({ name, key, present: `${key}.$` in detail || detail[key] === null }).toEqual({ name, key, present: true });
+      const failed = type.status.endsWith('FAILED') || ['ROLLED_BACK', 'ROLLBACK_INCOMPLETE'].includes(type.status);
+      expect({ name, shape: failed ? ['error' in detail || 'error.$' in detail, 'cause.$' in detail] : ['outputs' in detail || 'outputs.$' in detail] }).toEqual({ name, shape: failed ? [true, true] : [true] });
+      // The registry write before it (directly, or through the choice of event) records the same status.
+      const writes = predecessors(states, name).flatMap(([n, s]) => (s.Type === 'Choice' ? predecessors(states, n) : [[n, s] as [string, AnyState]]));
+      for (const [write] of writes) expect({ name, write, outcome: states[write].Parameters?.ExpressionAttributeValues?.[':outcome']?.S }).toEqual({ name, write, outcome: type.status });
+    }
+  });
+
+  it('never lets a failed publish change how the execution ends: a short timeout, retries of EventBridge\'s transient errors, then a catch that goes on to the same end, keeping the state', () => {
+    for (const [name, state] of publishes) {
+      const retried = (state.Retry ?? []).flatMap((r) => r.ErrorEquals);
+      expect({
+        name,
+        timeout: typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > 0 && state.TimeoutSeconds <= 60,
+        missing: [...EVENTBRIDGE_TRANSIENT_ERRORS, 'States.Timeout'].filter((e) => !retried.includes(e)),
+        resultPath: state.ResultPath,
+        catches: (state.Catch ?? []).map((c) => [c.ErrorEquals, c.ResultPath, c.Next]),
+      }).toEqual({ name, timeout: true, missing: [], resultPath: null, catches: [[['States.ALL'], null, state.Next]] });
     }
   });
 });
 
 describe('the registry writes at the start of each workflow', () => {
   it.each([
-    ['provision.asl.json', ['RecordProvisioningStarted', 'RecordUpdateStarted'], []],
+    ['provision.asl.json', ['RecordProvisioningStarted', 'RecordUpdateStarted'], ['ValidateExecutionName']],
     ['teardown.asl.json', ['RecordTeardownStarted'], ['ValidateTeardownInput']],
   ])('%s runs no step that acts before %s (only validation)', (file, records, allowed) => {
     const json = definitions.find((d) => d.file.endsWith(file))!.json as { StartAt: string; States: Record<string, AnyState> };
@@ -160,7 +228,7 @@ describe('the provision workflow', () => {
     const topLevel = Object.entries(provision.States as Record<string, { Type: string; Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[] }>);
     // Registry writes (SDK integrations) make nothing that could be left behind.
     const forward = topLevel.filter(
-      ([name, s]) => (s.Type === 'Task' || s.Type === 'Parallel') && !isServiceIntegration((s as { Resource?: string }).Resource ?? '') && !name.startsWith('Rollback') && name !== 'ValidateInput' && name !== 'FindLeftovers',
+      ([name, s]) => (s.Type === 'Task' || s.Type === 'Parallel') && !isServiceIntegration((s as { Resource?: string }).Resource ?? '') && !name.startsWith('Rollback') && name !== 'ValidateInput' && name !== 'ValidateExecutionName' && name !== 'Preflight' && name !== 'FindLeftovers',
     );
     expect(forward.map(([name]) => name)).toEqual(['BuildNetworkAndRole', 'ApplyTags', 'Verify', 'Report']);
     for (const [name, state] of forward) {
@@ -171,21 +239,54 @@ describe('the provision workflow', () => {
     expect((provision.States as Record<string, AnyState>).IsUpdateFailure.Default).toBe('BeginRollback');
   });
 
+  it('runs Preflight after ValidateInput and before anything is made, only for a provisioning attempt; its failure rolls nothing back and is recorded as FAILED (decision 23)', () => {
+    const states = provision.States as Record<string, Omit<AnyState, 'Catch'> & { Parameters?: Record<string, unknown>; ResultPath?: unknown; Catch?: { ErrorEquals: string[]; Next: string; ResultPath?: string }[] }>;
+    expect(states.ValidateInput.Next).toBe('IsPreflightWanted');
+    // An update makes nothing new: it goes straight to the build; an attempt goes through Preflight first.
+    expect((states.IsPreflightWanted as { Choices?: { Next: string }[] }).Choices!.map((c) => c.Next)).toEqual(['BuildNetworkAndRole']);
+    expect(JSON.stringify(states.IsPreflightWanted)).toContain('"StringEquals":"update"');
+    expect(states.IsPreflightWanted.Default).toBe('Preflight');
+    expect(states.Preflight.Next).toBe('BuildNetworkAndRole');
+    expect(states.Preflight.ResultPath).toBeNull();
+    expect(states.Preflight.Parameters).toEqual({ 'config.$': '$.config' });
+    const all = states.Preflight.Catch!.find((c) => c.ErrorEquals.includes('States.ALL'))!;
+    expect(all.ResultPath).toBe('$.error');
+    const reached = [...reachableAvoiding(states as Record<string, AnyState>, all.Next, [])];
+    const undo = reached.filter((n) => n.startsWith('Rollback') || /\$\{(Delete|Release)\w+FunctionArn\}/.test(states[n].Resource ?? '') || n === 'BeginRollback' || n === 'FindLeftovers');
+    expect(undo).toEqual([]);
+    expect(reached).toEqual(expect.arrayContaining(['RecordInputRejected', 'InputRejected']));
+    // The registry write and the Fail read the provisioning ID and the error where the input-rejection path has them.
+    expect(states[all.Next].Parameters).toEqual({ 'provisioningId.$': '$.config.provisioningId', 'executionName.$': '$$.Execution.Name', 'error.$': '$.error' });
+  });
+
   it('never rolls back an update: from the update branch of each failure choice no undo step is reachable, and it ends in a Fail after an UPDATE_FAILED registry write', () => {
     const states = provision.States as Record<string, AnyState & { Parameters?: { ExpressionAttributeValues?: Record<string, { S?: string }> } }>;
-    for (const [choice, write, end] of [
-      ['IsUpdateFailure', 'RecordUpdateFailed', 'UpdateFailed'],
-      ['IsUpdateRejected', 'RecordUpdateRejected', 'UpdateRejected'],
+    for (const [choice, write, publish, end] of [
+      ['IsUpdateFailure', 'RecordUpdateFailed', 'PublishUpdateFailed', 'UpdateFailed'],
+      ['IsUpdateRejected', 'RecordUpdateRejected', 'PublishUpdateRejected', 'UpdateRejected'],
     ]) {
       const branch = states[choice].Choices!.map((c) => c.Next);
       expect({ choice, branch }).toEqual({ choice, branch: [write] });
       const reached = [...reachableAvoiding(states, write, [])];
       const undo = reached.filter((n) => n.startsWith('Rollback') || /\$\{(Delete|Release)\w+FunctionArn\}/.test(states[n].Resource ?? '') || n === 'BeginRollback' || n === 'FindLeftovers');
       expect({ choice, undo }).toEqual({ choice, undo: [] });
-      expect(reached.sort()).toEqual([write, end].sort());
+      expect(reached.sort()).toEqual([write, publish, end].sort());
       expect(states[end].Type).toBe('Fail');
       expect(states[write].Parameters?.ExpressionAttributeValues?.[':outcome']).toEqual({ S: 'UPDATE_FAILED' });
     }
+  });
+
+  it('checks the execution name before registering anything when it becomes the provisioning ID (a console start without provisioningId), and ends the execution there if it is not one', () => {
+    const states = provision.States as Record<string, AnyState & { Parameters?: Record<string, unknown> }>;
+    expect(states.HasRequestProvisioningId.Default).toBe('ValidateExecutionName');
+    expect(states.TakeRequestProvisioningId.Next).toBe('RegisterProvisioning');
+    const check = states.ValidateExecutionName;
+    expect({ resource: check.Resource, parameters: check.Parameters, next: check.Next, catches: check.Catch }).toEqual({
+      resource: '${ValidateExecutionNameFunctionArn}',
+      parameters: { 'executionName.$': '$$.Execution.Name' },
+      next: 'RegisterProvisioning',
+      catches: undefined,
+    });
   });
 
   it('recognises an update by the execution name the API gives it (<id>--update-<n>), in every choice, as shared/constants.ts says', () => {

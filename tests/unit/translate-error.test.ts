@@ -1,4 +1,5 @@
 import { translateAwsError, isNotFound } from '../../shared/aws/translate-error';
+import { stepError } from '../../shared/lambda';
 
 /** An SDK v3 service exception as the clients throw it. */
 function sdkError(name: string, fault: 'client' | 'server' = 'client', status = fault === 'server' ? 500 : 400, message = 'boom') {
@@ -65,6 +66,15 @@ describe('translateAwsError (one place that maps SDK errors to names the state m
   it('treats a dropped connection (no HTTP answer) as retryable: the steps are idempotent', () => {
     const e = Object.assign(new Error('socket hang up'), { name: 'Error', code: 'ECONNRESET' });
     expect(translateAwsError(e, 'do it').name).toBe('RetryableAwsError');
+  });
+
+  it("routes the SDK's own request timeout (no AWS answer, no $metadata) as retryable, not as a terminal bug", () => {
+    // Seen at 100 concurrent provisionings on one moto: the request handler gave up waiting for a socket.
+    const timeout = Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' });
+    expect(stepError(timeout, 'CreateSecurityGroup').name).toBe('RetryableAwsError');
+    expect(stepError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'CreateVpc').name).toBe('RetryableAwsError');
+    // A bug stays a bug: terminal, under its own name.
+    expect(stepError(new TypeError('x is undefined'), 'CreateVpc').name).toBe('TypeError');
   });
 
   it('keeps the AWS code and what we were doing in the message, and the SDK error as cause', () => {

@@ -241,7 +241,9 @@ describe('the custom resource, CloudFormation played over HTTP', () => {
     // B→C fails: the answer keeps B's ID, C is torn down, B is untouched.
     const c = await send({ type: 'Update', physicalId: idOf(B, 2), properties: C, oldProperties: B });
     expect(c).toMatchObject({ Status: 'FAILED', PhysicalResourceId: idOf(B, 2) });
-    expect(c.Reason).toContain('ForeignResourceError');
+    // The roles' names are held by provisioning B: the preflight refuses C before anything is made.
+    expect(c.Reason).toContain('PreflightFailedError');
+    expect(c.Reason).toContain(`already exists and belongs to provisioning ${idOf(B, 2)}`);
     expect(c.Reason).toContain(`the replacement ${idOf(C)} is torn down`);
     await until(async () => (await statusOf(idOf(C))) === 'TORN_DOWN');
     expect(await statusOf(idOf(B, 2))).toBe('SUCCEEDED');

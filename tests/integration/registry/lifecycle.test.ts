@@ -68,12 +68,13 @@ describe('the registry and the lifecycle rules, through the API', () => {
   }, 60_000);
 
   it('retry after failure: the same request after ROLLED_BACK starts attempt <id>--2; then the same request is the same provisioning, one needing new resources is 409', async () => {
-    stack.realism.setFaults('CreateVpc:fail');
+    // A failure after the preflight (which probes CreateVpc with DryRun, but CreateSubnet only in our own VPC).
+    stack.realism.setFaults('CreateSubnet:fail');
     const request = fullRequest('reg-retry');
     const first = body(await post(request));
     expect(first).toMatchObject({ status: 'PROVISIONING', executionArn: expect.stringMatching(/:reg-retry$/) });
     const failed = await settled('reg-retry');
-    expect(failed).toMatchObject({ status: 'ROLLED_BACK', error: { name: 'AccessDeniedError', step: 'CreateVpc' }, currentExecution: null });
+    expect(failed).toMatchObject({ status: 'ROLLED_BACK', error: { name: 'AccessDeniedError', step: 'CreateSubnets' }, currentExecution: null });
 
     stack.realism.setFaults(undefined);
     const again = await post(request);

@@ -12,6 +12,7 @@ import { getRecord } from '../../../shared/registry/store';
 import { handler as start } from '../../../functions/api/start-provisioning';
 import { handler as get } from '../../../functions/api/get-provisioning';
 import { handler as del } from '../../../functions/api/delete-provisioning';
+import { RAISED_QUOTAS } from '../../helpers/config';
 import { startLocalStack, type LocalStack } from '../../../local/stack';
 import { apiEvent, lambdaContext } from '../../fixtures/api-events';
 import { actThenFail, fullRequest, leftoversOf, namesOf, REGION, statesEntered } from '../../helpers/workflow';
@@ -39,7 +40,7 @@ async function createKmsKey(endpoint: string): Promise<string> {
 describe('in-place updates of a live provisioning, through the API', () => {
   let stack: LocalStack;
   beforeAll(async () => {
-    stack = await startLocalStack({ profile: 'instant', sfnServer: true, stateDir: mkdtempSync(join(tmpdir(), 'byoc-update-')) });
+    stack = await startLocalStack({ profile: 'instant', overrides: { faults: RAISED_QUOTAS }, sfnServer: true, stateDir: mkdtempSync(join(tmpdir(), 'byoc-update-')) });
   }, 60_000);
   afterAll(async () => stack?.stop());
   afterEach(() => stack.engine.overrideFunctions());

@@ -88,11 +88,11 @@ describe('the provision workflow on the local stack', () => {
     expect(record.error).toBe('InvalidInputError');
     const message = JSON.parse(record.cause!).errorMessage as string;
     for (const field of ['projectName', 'region', 'network.vpcCidr', 'network.privateDns.enabled', 'iamRole.name', 'crossAccountRole']) expect(message).toContain(`${field}: `);
-    // Only the registry writes and its read (it records the provisioning, then FAILED), the choices and ValidateInput
-    // ran: nothing was made.
+    // Only the registry writes and its read (it records the provisioning, then FAILED), the choices, ValidateInput and
+    // the completion event (docs/events.md) ran: nothing was made.
     expect(statesEntered(record.history)).toEqual([
       'NameProvisioning', 'HasRequestProvisioningId', 'TakeRequestProvisioningId', 'RegisterProvisioning', 'IsUpdate', 'RecordProvisioningStarted',
-      'ReadPreviousRequest', 'ValidateInput', 'IsUpdateRejected', 'RecordInputRejected', 'InputRejected',
+      'ReadPreviousRequest', 'ValidateInput', 'IsUpdateRejected', 'RecordInputRejected', 'PublishInputRejected', 'InputRejected',
     ]);
     expect((await leftoversOf('wf-bad')).count).toBe(0);
   });

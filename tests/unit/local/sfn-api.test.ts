@@ -47,8 +47,8 @@ describe('the local Step Functions API (operations, without HTTP)', () => {
       store: new ExecutionStore(mkdtempSync(join(tmpdir(), 'byoc-sfn-api-'))),
       timeScale: Infinity,
       functions: gated.functions,
-      // No moto here: the registry writes answer as DynamoDB would, without a call.
-      serviceIntegrations: { 'arn:aws:states:::dynamodb:updateItem': async () => ({}) },
+      // No moto here: the registry writes and the completion events answer as DynamoDB and EventBridge would, without a call.
+      serviceIntegrations: { 'arn:aws:states:::dynamodb:updateItem': async () => ({}), 'arn:aws:states:::events:putEvents': async () => ({ Entries: [{ EventId: 'e-1' }], FailedEntryCount: 0 }) },
     });
     api = sfnApi(engine);
   });
