@@ -3,6 +3,7 @@ import { registerClientCustomizer, type ServiceName } from '../../shared/aws/cli
 import { QUOTAS, quotaByName } from '../../shared/preflight/quotas';
 import { errorResponse, type AwsErrorAnswer, type RawHttpResponse, type RealismService } from './aws-errors';
 import { matchesOperation, parseAccountFaults, type AccountFaults, type DenyRule } from './fault-spec';
+import { S3_ACTIONS } from './iam/requests';
 import { evaluationResult, requestedResources, simulatedResultsOf, simulationResponse, withDenies } from './iam/simulation';
 
 /**
@@ -26,21 +27,7 @@ import { evaluationResult, requestedResources, simulatedResultsOf, simulationRes
  * - Service Quotas' `GetServiceQuota` for a `quota:` rule (moto knows only the VPC quotas, at their defaults).
  */
 
-/** S3's IAM action names differ from its operations (Service Authorization Reference, Amazon S3). */
-const S3_ACTIONS: Record<string, string> = {
-  HeadBucket: 'ListBucket',
-  ListObjectsV2: 'ListBucket',
-  ListObjects: 'ListBucket',
-  ListObjectVersions: 'ListBucketVersions',
-  ListBuckets: 'ListAllMyBuckets',
-  PutPublicAccessBlock: 'PutBucketPublicAccessBlock',
-  GetPublicAccessBlock: 'GetBucketPublicAccessBlock',
-  PutBucketEncryption: 'PutEncryptionConfiguration',
-  GetBucketEncryption: 'GetEncryptionConfiguration',
-  DeleteBucketTagging: 'PutBucketTagging',
-};
-
-/** The IAM action a call needs. @example iamActionOf('s3', 'HeadBucket') // 's3:ListBucket' */
+/** The IAM action a call needs (S3's actions differ from its operations: S3_ACTIONS). @example iamActionOf('s3', 'HeadBucket') // 's3:ListBucket' */
 export const iamActionOf = (service: string, operation: string): string => `${service}:${service === 's3' ? (S3_ACTIONS[operation] ?? operation) : operation}`;
 
 /** The services the rules can refuse (Service Quotas besides the realism layer's own). */

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { iamActionOf } from '../../local/realism/account-faults';
 import { authorizationChecks, S3_ACTIONS } from '../../local/realism/iam';
 import { loadServerlessConfig } from '../helpers/serverless-config';
 
@@ -20,7 +21,6 @@ const SERVICE_PREFIX: Record<string, string> = {
 
 /** The services the local stack's IAM enforcement judges, by IAM prefix (and the name the enforcement knows them by). */
 const JUDGED: Record<string, string> = { ec2: 'ec2', iam: 'iam', route53: 'route53', s3: 's3', sts: 'sts', eks: 'eks', elasticloadbalancing: 'elbv2' };
-const iamActionOf = (prefix: string, command: string): string => `${prefix}:${prefix === 's3' ? (S3_ACTIONS[command] ?? command) : command}`;
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
