@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { loadServerlessConfig } from '../tests/helpers/serverless-config';
+import { deployedEsbuildOptions, loadServerlessConfig } from '../tests/helpers/serverless-config';
 
 export interface BundleFigure {
   name: string;
@@ -16,14 +16,15 @@ export interface BundleFigure {
 
 /**
  * Every function of serverless.yml bundled as the deploy bundles it (serverless-esbuild with the options of
- * `custom.esbuild`: bundle, minify, keepNames, node20, cjs, the AWS SDK inside), then zipped and loaded.
+ * `custom.esbuild`: bundle, minify, keepNames, ES module builds first, the SDK's unused shapes dropped, node20, cjs,
+ * the AWS SDK inside), then zipped and loaded.
  */
 export async function bundleFigures(root: string, loads = 3): Promise<BundleFigure[]> {
   const config = loadServerlessConfig() as unknown as { functions: Record<string, { handler: string }> };
   const entries = Object.fromEntries(Object.entries(config.functions).map(([name, fn]) => [name, join(root, `${fn.handler.replace(/\.[^.]+$/, '')}.ts`)]));
   const outdir = mkdtempSync(join(tmpdir(), 'byoc-bundles-'));
   try {
-    await build({ entryPoints: entries, outdir, bundle: true, minify: true, keepNames: true, sourcemap: false, target: 'node20', platform: 'node', format: 'cjs', logLevel: 'silent' });
+    await build({ ...deployedEsbuildOptions(), entryPoints: entries, outdir, logLevel: 'silent' });
     const figures: BundleFigure[] = [];
     for (const name of Object.keys(entries)) {
       const file = join(outdir, `${name}.js`);

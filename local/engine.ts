@@ -6,7 +6,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { functionArnPlaceholder, REGISTRY_TABLE_PLACEHOLDER } from '../shared/constants';
 import { localFunctions, type LocalHandler } from './functions';
 import { HistoryBuilder } from './history';
-import { invokeLocal, localFunctionArn } from './lambda-runtime';
+import { functionTimeoutMs, invokeLocal, localFunctionArn } from './lambda-runtime';
 import { ExecutionStore, executionArn, isValidExecutionName, LOCAL_REGION, stateMachineArn, type ExecutionRecord } from './executions';
 import { localRegistryTable } from './registry';
 import { isServiceIntegration, serviceIntegrationHandler } from './service-integrations';
@@ -29,7 +29,7 @@ const SAVE_EVERY_MS = 200;
 /** State machines already validated, by definition text (a StateMachine runs any number of executions). */
 const VALIDATED_MACHINES = new Map<string, StateMachine>();
 
-type AnyState = { Type: string; Resource?: string; Seconds?: number; SecondsPath?: string; ResultPath?: string | null; Retry?: { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]; Branches?: StateMachineDefinition[]; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition };
+type AnyState = { Type: string; Resource?: string; TimeoutSeconds?: number; Seconds?: number; SecondsPath?: string; ResultPath?: string | null; Retry?: { ErrorEquals: string[]; MaxAttempts?: number; IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]; Branches?: StateMachineDefinition[]; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition };
 
 /** Every state of a definition, nested Parallel branches and Map processors included (names are unique machine-wide). */
 export function allStates(definition: { States: Record<string, unknown> }): [string, AnyState][] {
@@ -82,6 +82,8 @@ export interface EngineOptions {
    * real call to the AWS endpoint (tests that run without moto).
    */
   serviceIntegrations?: Record<string, (parameters: unknown) => Promise<unknown>>;
+  /** Each function's deployed timeout times this (LocalStackOptions.lambdaTimeoutFactor). Default 1. */
+  lambdaTimeoutFactor?: number;
 }
 
 export interface LocalExecution {
@@ -108,6 +110,7 @@ export class LocalEngine {
   private readonly registryTable?: string;
   private readonly serviceIntegrations: Record<string, (parameters: unknown) => Promise<unknown>>;
   private readonly running = new Map<string, LocalExecution>();
+  private readonly lambdaTimeoutFactor: number;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -116,6 +119,7 @@ export class LocalEngine {
     this.functions = this.baseFunctions;
     this.registryTable = options.registryTable;
     this.serviceIntegrations = options.serviceIntegrations ?? {};
+    this.lambdaTimeoutFactor = options.lambdaTimeoutFactor ?? 1;
   }
 
   /**
@@ -147,12 +151,30 @@ export class LocalEngine {
     const arn = executionArn(workflow, name);
     const definition = loadDefinition(workflow, { registryTable: this.registryTable });
     const states = allStates(definition);
+    // A longer local Lambda timeout needs the Task's own timeout (TimeoutSeconds, which the library enforces in real
+    // time) lengthened alike, or the Task would time out first.
+    if (this.lambdaTimeoutFactor !== 1) for (const [, state] of states) if (state.Type === 'Task' && typeof state.TimeoutSeconds === 'number') state.TimeoutSeconds *= this.lambdaTimeoutFactor;
     const byArn = new Map(Object.keys(this.functions).map((fn) => [localFunctionArn(fn), fn]));
 
     const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
     const waitTimeOverrides: Record<string, number> = {};
     const retryIntervalOverrides: Record<string, number[]> = {};
     const attempts = new Map<string, number[]>();
+    // The error of each Task's latest attempt (what the library's Retry matching sees), and the backoff chosen
+    // before each retry in AWS seconds: the record keeps them, so the timeline re-times a retry exactly (as it does
+    // a Wait) instead of scaling back a measured gap that the local event loop may have stretched.
+    const lastError = new Map<string, { name: string; seq: number }>();
+    let failures = 0;
+    const retryBackoffs: { state: string; seconds: number }[] = [];
+    const attempt = async <T>(stateName: string, run: () => Promise<T>): Promise<T> => {
+      lastError.delete(stateName);
+      try {
+        return await run();
+      } catch (error) {
+        lastError.set(stateName, { name: error instanceof Error ? error.name : 'Error', seq: ++failures });
+        throw error;
+      }
+    };
     // A Wait with `SecondsPath` (the wait loops: the check step returns the next wait, shared/waiting.ts) waits the
     // scaled value its path reads in the latest result of the Task whose ResultPath it points into. The library
     // reads the override when the Wait starts, right after that Task and its Choice in the same branch.
@@ -168,12 +190,12 @@ export class LocalEngine {
         const handler =
           this.serviceIntegrations[state.Resource] ??
           serviceIntegrationHandler(stateName, state.Resource, LOCAL_REGION, { executionArn: arn, stateMachineArn: stateMachineArn(workflow), stateDir: this.store.dir });
-        taskResourceLocalHandlers[stateName] = handler as (input: JsonValue) => Promise<JsonValue>;
+        taskResourceLocalHandlers[stateName] = (input: JsonValue) => attempt(stateName, () => (handler as (input: JsonValue) => Promise<JsonValue>)(input));
       } else if (state.Type === 'Task' && state.Resource) {
         const fn = byArn.get(state.Resource);
         if (!fn) throw new Error(`State ${stateName} calls ${state.Resource}, which has no local function`);
         const handler = this.functions[fn];
-        taskResourceLocalHandlers[stateName] = async (taskInput) => remember(state.ResultPath, await invokeLocal(fn, handler, taskInput)) as JsonValue;
+        taskResourceLocalHandlers[stateName] = (taskInput) => attempt(stateName, async () => remember(state.ResultPath, await invokeLocal(fn, handler, taskInput, functionTimeoutMs(fn) * this.lambdaTimeoutFactor)) as JsonValue);
       }
       if (state.Type === 'Wait' && typeof state.Seconds === 'number') waitTimeOverrides[stateName] = this.scaled(state.Seconds);
       if (state.Type === 'Wait' && typeof state.SecondsPath === 'string') {
@@ -188,18 +210,35 @@ export class LocalEngine {
         });
       }
       if (state.Retry) {
-        // The library asks `override[i]` for retrier i each time it retries; answer with AWS's backoff
-        // (interval * rate^attempt, capped, full jitter when asked), scaled. Counts reset when the state is entered.
+        // On a failed attempt the library reads `override[i]` of every retrier in turn until one matches the error
+        // (several times each, and before it checks MaxAttempts). Answer with AWS's backoff (interval *
+        // rate^retries, capped, full jitter when asked), scaled, drawn once per failure and retrier; count a retry
+        // only for the retrier AWS chooses: the first whose ErrorEquals matches, while it has attempts left. Counts
+        // reset when the state is entered.
         const retriers = state.Retry;
         const counts = retriers.map(() => 0);
         attempts.set(stateName, counts);
+        const matches = (r: (typeof retriers)[number], name: string) => r.ErrorEquals.some((e) => e === name || e === 'States.ALL' || e === 'States.TaskFailed');
+        let drawn: { seq: number; seconds: Map<number, number> } = { seq: 0, seconds: new Map() };
         retryIntervalOverrides[stateName] = new Proxy([] as number[], {
           get: (target, key) => {
             const i = typeof key === 'string' ? Number(key) : NaN;
             if (!Number.isInteger(i) || !retriers[i]) return Reflect.get(target, key);
-            const r = retriers[i];
-            const seconds = Math.min((r.IntervalSeconds ?? 1) * Math.pow(r.BackoffRate ?? 2, counts[i]++), r.MaxDelaySeconds ?? Infinity);
-            return this.scaled(r.JitterStrategy === 'FULL' ? Math.random() * seconds : seconds);
+            const failure = lastError.get(stateName);
+            if (failure && failure.seq !== drawn.seq) drawn = { seq: failure.seq, seconds: new Map() };
+            let seconds = drawn.seconds.get(i);
+            if (seconds === undefined) {
+              const r = retriers[i];
+              const ceiling = Math.min((r.IntervalSeconds ?? 1) * Math.pow(r.BackoffRate ?? 2, counts[i]), r.MaxDelaySeconds ?? Infinity);
+              seconds = r.JitterStrategy === 'FULL' ? Math.random() * ceiling : ceiling;
+              if (failure) drawn.seconds.set(i, seconds);
+              const chosen = failure && matches(r, failure.name) && !retriers.slice(0, i).some((earlier) => matches(earlier, failure.name));
+              if (chosen && counts[i] < (r.MaxAttempts ?? 3)) {
+                counts[i]++;
+                retryBackoffs.push({ state: stateName, seconds });
+              }
+            }
+            return this.scaled(seconds);
           },
         });
       }
@@ -224,6 +263,7 @@ export class LocalEngine {
       history: [],
       runnerPid: process.pid,
       ...(Number.isFinite(this.timeScale) ? { timeScale: this.timeScale } : {}),
+      retryBackoffs,
     };
     const resourceByState = new Map(states.filter(([, s]) => s.Resource).map(([n, s]) => [n, s.Resource!]));
     const history = new HistoryBuilder((stateName) => resourceByState.get(stateName));

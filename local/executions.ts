@@ -23,6 +23,11 @@ export interface ExecutionRecord {
   scope?: string;
   /** The local engine ran AWS's waits this many times faster (absent: not at all, the `instant` profile); the timeline scales back with it. */
   timeScale?: number;
+  /**
+   * The backoff the local engine chose before each retry, in AWS seconds, in order (the timeline uses them: a
+   * measured gap, scaled back, would also scale up whatever delayed the local event loop).
+   */
+  retryBackoffs?: { state: string; seconds: number }[];
 }
 
 /** True while the process that runs a RUNNING record is alive. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { LocalHandler } from './functions';
 import { runAsFunction } from './realism/iam/identity';
+import { loadTemplate, SERVERLESS_TEMPLATE } from './realism/iam/templates';
 
 /** Step Functions' limit on a state's input or output (256 KiB). */
 export const MAX_PAYLOAD_BYTES = 256 * 1024;
@@ -20,7 +21,7 @@ export class LambdaInvocationError extends Error {
  * and a thrown error reaches the state machine with its `name` as the error and Lambda's JSON error document as
  * the cause - the same shape a real execution records.
  */
-export async function invokeLocal(functionName: string, handler: LocalHandler, input: unknown, timeoutMs = 60_000): Promise<unknown> {
+export async function invokeLocal(functionName: string, handler: LocalHandler, input: unknown, timeoutMs = functionTimeoutMs(functionName)): Promise<unknown> {
   const event = JSON.parse(JSON.stringify(input ?? null));
   const deadline = Date.now() + timeoutMs;
   const context: Context = {
@@ -50,6 +51,24 @@ export async function invokeLocal(functionName: string, handler: LocalHandler, i
     throw new LambdaInvocationError('States.DataLimitExceeded', `${functionName} returned ${Buffer.byteLength(text)} bytes, over the 256 KiB state limit`);
   }
   return JSON.parse(text);
+}
+
+let timeouts: { byFunction: Record<string, number>; provider: number } | undefined;
+
+/**
+ * A function's Lambda timeout as deployed (serverless.yml `functions.<name>.timeout`, else `provider.timeout`), in
+ * ms: the deadline the local runtime gives each invocation, so that a step runs out of time locally when it would on
+ * AWS (in real time: a step's own time is not scaled).
+ */
+export function functionTimeoutMs(functionName: string): number {
+  if (!timeouts) {
+    const template = loadTemplate(SERVERLESS_TEMPLATE) as { provider?: { timeout?: number }; functions?: Record<string, { timeout?: number }> };
+    timeouts = {
+      provider: template.provider?.timeout ?? 6,
+      byFunction: Object.fromEntries(Object.entries(template.functions ?? {}).flatMap(([name, fn]) => (typeof fn?.timeout === 'number' ? [[name, fn.timeout]] : []))),
+    };
+  }
+  return (timeouts.byFunction[functionName] ?? timeouts.provider) * 1000;
 }
 
 /** The ARN a local function is known by in local executions (the ASL placeholder's substitute). */

@@ -21,7 +21,7 @@ export function faultsOf(events: readonly RealismEvent[]): NonNullable<TimelineO
  */
 export function localExecutionTimeline(record: ExecutionRecord, options: Omit<TimelineOptions, 'timeScale'> = {}): string {
   const workflow = record.stateMachineArn.endsWith(':byoc-teardown') ? 'byoc-teardown' : 'byoc-provision';
-  return timelineSvg(record.history, loadDefinition(workflow) as unknown as AslDefinition, { ...options, timeScale: record.timeScale ?? Infinity });
+  return timelineSvg(record.history, loadDefinition(workflow) as unknown as AslDefinition, { ...options, timeScale: record.timeScale ?? Infinity, backoffs: record.retryBackoffs });
 }
 
 /** Where `npm start` and `byoc provision` write a provisioning's timeline: next to its record in the state folder. */

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
-import { ProvisioningError } from './errors';
+import { ProvisioningError, RetryableAwsError } from './errors';
 import { isNetworkFailure, translateAwsError } from './aws/translate-error';
 
 /** Structured JSON logs; every line of a step carries the provisioning ID and the step name. */
@@ -31,6 +31,24 @@ export function stepError(error: unknown, step: string): Error {
   return e;
 }
 
+/**
+ * How long before its Lambda timeout a step gives up: time to write the log line and answer, so that the state
+ * machine sees a named, retryable error instead of the sandbox dying.
+ */
+export const STEP_TIMEOUT_MARGIN_MS = 1000;
+
+/**
+ * A step that ran out of time. Its Lambda timeout is far above what its AWS calls take, so this means AWS answered
+ * slowly (throttling backoff, a slow API): transient, like a 5xx. Middy's own answer (`TimeoutError`) matches no
+ * Retry, so one slow moment would end the run; `RetryableAwsError` is retried, and every step finds what an earlier
+ * attempt made (decision 24), as after `Sandbox.Timedout`.
+ */
+export function stepOutOfTime(step: string): never {
+  const error = new RetryableAwsError(`${step}: ran out of time (its Lambda timeout) while waiting on AWS; retried, and the retry finds what this attempt made`);
+  logger.error('step failed', { errorName: error.name, error: error.message });
+  throw error;
+}
+
 /** The part of every step input the wrapper reads for log context. */
 interface StepEvent {
   config?: { provisioningId?: string };
@@ -44,7 +62,7 @@ interface StepEvent {
  * @example export const handler = stepHandler('CreateVpc', (state: State) => createVpc(state.config));
  */
 export function stepHandler<I extends object, O>(step: string, run: (input: I) => Promise<O>) {
-  return middy<I, O, Error, Context>()
+  return middy<I, O, Error, Context>({ timeoutEarlyInMillis: STEP_TIMEOUT_MARGIN_MS, timeoutEarlyResponse: () => stepOutOfTime(step) })
     .use(injectLambdaContext(logger, LOG_CONTEXT))
     .handler(async (event: I) => {
       const e = event as StepEvent;

@@ -1,4 +1,4 @@
-import Ajv, { type ErrorObject } from 'ajv';
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { DEFAULT_VPC_CIDR, UPDATE_EXECUTION_MARKER } from './constants';
 import { InvalidInputError, type FieldProblem } from './errors';
@@ -211,9 +211,19 @@ export const requestSchema = {
   },
 } as const;
 
-const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-addFormats(ajv);
-const validateSchema = ajv.compile(requestSchema);
+/**
+ * The compiled schema, made at the first validation: compiling takes tens of milliseconds, which every function that
+ * imports this module (most API routes only read its types and helpers) would otherwise pay at each cold start.
+ */
+let compiled: ValidateFunction | undefined;
+function validateSchema(request: unknown): boolean {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
+    addFormats(ajv);
+    compiled = ajv.compile(requestSchema);
+  }
+  return compiled(request);
+}
 
 /** Turn Ajv's `/network/vpcCidr` into `network.vpcCidr`, and an error into a rule a person can act on. */
 function toProblem(error: ErrorObject): FieldProblem {
@@ -287,7 +297,7 @@ export function parseRequest(input: unknown): ProvisioningRequest & { network: N
     // `pattern` on a field also reports the parent; keep one line per field and rule.
     const seen = new Set<string>();
     // `propertyNames` repeats what its inner `pattern` error already said about the key.
-    for (const error of (validateSchema.errors ?? []).filter((e) => e.keyword !== 'propertyNames')) {
+    for (const error of (compiled?.errors ?? []).filter((e) => e.keyword !== 'propertyNames')) {
       const p = toProblem(error);
       const key = `${p.field}|${p.rule}`;
       if (!seen.has(key)) problems.push(p);

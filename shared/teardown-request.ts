@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import { defaultBucketName, defaultRoleName, type TargetConfig } from './config';
 import { InvalidInputError, type FieldProblem } from './errors';
 import { requestSchema, type ProvisioningRequest } from './request';
@@ -37,7 +37,9 @@ export const teardownSchema = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true, strict: false }).compile(teardownSchema);
+/** Compiled at the first validation, not at load (shared/request.ts says why). */
+let compiled: ValidateFunction | undefined;
+const validate = (input: unknown): boolean => (compiled ??= new Ajv({ allErrors: true, strict: false }).compile(teardownSchema))(input);
 
 /** The teardown's config (`$.config`): who and where, and the names in the shape the undo steps read from a provisioning config. */
 export type TeardownConfig = TargetConfig & {
@@ -56,7 +58,7 @@ export type TeardownConfig = TargetConfig & {
 export function parseTeardownRequest(input: unknown): TeardownConfig {
   const problems: FieldProblem[] = [];
   if (!validate(input)) {
-    for (const e of validate.errors ?? []) {
+    for (const e of compiled?.errors ?? []) {
       const base = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
       const named = e.keyword === 'required' ? String(e.params.missingProperty) : e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined;
       // `targetAccount.externalId`, not `externalId`: the path of a missing or unknown field inside an object too.

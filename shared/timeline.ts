@@ -37,6 +37,11 @@ export interface TimelineOptions {
   title?: string;
   /** Faults the local realism layer injected (wall-clock ms), marked on the steps running at that moment. */
   faults?: { time: number; kind: string; operation?: string }[];
+  /**
+   * The backoff before each retry in AWS seconds, in order, where known (the local engine records what it chose):
+   * used instead of the measured gap scaled back.
+   */
+  backoffs?: readonly { state: string; seconds: number }[];
   /** Picture width in pixels (default 1200). */
   width?: number;
 }
@@ -163,6 +168,8 @@ interface Open {
   /** Wall ms spent in attempts (the step's own time) and between them (backoff, scaled back). */
   ownMs: number;
   backoffMs: number;
+  /** Backoff known in AWS seconds (options.backoffs), not re-timed. */
+  backoffSeconds: number;
   attemptStart?: number;
   lastAttemptEnd?: number;
   lastFailed: boolean;
@@ -173,11 +180,13 @@ interface Open {
  * The timeline model of an execution's history.
  * @example buildTimeline(record.history, loadDefinition('byoc-provision'), { timeScale: 100 }).totalSeconds // 187.4
  */
-export function buildTimeline(history: readonly HistoryEvent[], definition: AslDefinition, options: Pick<TimelineOptions, 'timeScale' | 'faults'> = {}): Timeline {
+export function buildTimeline(history: readonly HistoryEvent[], definition: AslDefinition, options: Pick<TimelineOptions, 'timeScale' | 'faults' | 'backoffs'> = {}): Timeline {
   // Infinity: the local `instant` profile, where nothing waited (its waits and backoffs took no time).
   const skipped = options.timeScale === Infinity;
   const scale = skipped ? 0 : options.timeScale && options.timeScale > 0 ? options.timeScale : 1;
   const layout = layoutOf(definition);
+  const knownBackoffs = new Map<string, number[]>();
+  for (const b of options.backoffs ?? []) knownBackoffs.set(b.state, [...(knownBackoffs.get(b.state) ?? []), b.seconds]);
   const cursorKey = (lane: string) => (lane === ROLLBACK ? MAIN : lane);
   const cursor = new Map<string, number>([[MAIN, 0]]);
   const bars: TimelineBar[] = [];
@@ -195,7 +204,7 @@ export function buildTimeline(history: readonly HistoryEvent[], definition: AslD
       return typeof fixed === 'number' && !skipped && !cut ? fixed : ((now - o.wallStart) / 1000) * scale;
     }
     const running = o.attemptStart !== undefined ? now - o.attemptStart : 0;
-    return (o.ownMs + running) / 1000 + (o.backoffMs / 1000) * scale;
+    return (o.ownMs + running) / 1000 + (o.backoffMs / 1000) * scale + (skipped ? 0 : o.backoffSeconds);
   };
   const close = (state: string, now: number, outcome?: BarOutcome) => {
     const o = open.get(state);
@@ -227,20 +236,22 @@ export function buildTimeline(history: readonly HistoryEvent[], definition: AslD
       const kind = s?.Type === 'Task' ? 'task' : s?.Type === 'Wait' ? 'wait' : s?.Type === 'Parallel' ? 'parallel' : undefined;
       if (s?.Type === 'Parallel') for (const child of layout.branches.get(state) ?? []) cursor.set(child, start);
       if (!kind) {
-        open.set(state, { bar: { id: '', state, kind: 'task', lane, start, end: start, outcome: 'succeeded', attempts: 0, errors: [], retries: [], faults: [], critical: false, lastAttemptSeconds: 0 }, wallStart: now, ownMs: 0, backoffMs: 0, lastFailed: false });
+        open.set(state, { bar: { id: '', state, kind: 'task', lane, start, end: start, outcome: 'succeeded', attempts: 0, errors: [], retries: [], faults: [], critical: false, lastAttemptSeconds: 0 }, wallStart: now, ownMs: 0, backoffMs: 0, backoffSeconds: 0, lastFailed: false });
         continue;
       }
       const reason = kind === 'wait' ? (WAIT_REASONS.find(([prefix]) => state.startsWith(prefix))?.[1] ?? 'wait') : undefined;
       const bar: TimelineBar = { id: `bar-${bars.length}`, state, kind, lane, start, end: start, outcome: 'succeeded', attempts: 0, errors: [], retries: [], faults: [], critical: false, lastAttemptSeconds: 0, ...(reason ? { reason } : {}) };
       bars.push(bar);
-      open.set(state, { bar, wallStart: now, ownMs: 0, backoffMs: 0, lastFailed: false, input: e.stateEnteredEventDetails?.input });
+      open.set(state, { bar, wallStart: now, ownMs: 0, backoffMs: 0, backoffSeconds: 0, lastFailed: false, input: e.stateEnteredEventDetails?.input });
       continue;
     }
     const o = open.get(state);
     if (!o) continue;
     if (isAttemptStart(type)) {
       if (o.lastAttemptEnd !== undefined) {
-        o.backoffMs += now - o.lastAttemptEnd;
+        const known = knownBackoffs.get(state)?.shift();
+        if (known !== undefined) o.backoffSeconds += known;
+        else o.backoffMs += now - o.lastAttemptEnd;
         o.bar.retries.push(o.bar.start + durationOf(o, now));
       } else o.ownMs += now - o.wallStart; // scheduling, counted as the step's own time
       o.attemptStart = now;

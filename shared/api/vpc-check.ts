@@ -1,4 +1,4 @@
-import Ajv from 'ajv';
+import Ajv, { type ValidateFunction } from 'ajv';
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { AwsTarget } from '../aws/clients';
@@ -22,7 +22,9 @@ export const vpcCheckSchema = {
   },
 } as const;
 
-const validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(vpcCheckSchema);
+/** Compiled at the first validation, not at load (shared/request.ts says why). */
+let compiled: ValidateFunction | undefined;
+const validate = (input: unknown): boolean => (compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(vpcCheckSchema))(input);
 
 export interface VpcCheckRequest {
   vpcId: string;
@@ -34,7 +36,7 @@ export interface VpcCheckRequest {
 export function parseVpcCheckRequest(input: unknown): VpcCheckRequest {
   const problems: FieldProblem[] = [];
   if (!validate(input)) {
-    for (const e of validate.errors ?? []) {
+    for (const e of compiled?.errors ?? []) {
       const base = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
       const named = e.keyword === 'required' ? String(e.params.missingProperty) : e.keyword === 'additionalProperties' ? String(e.params.additionalProperty) : undefined;
       // `targetAccount.externalId`, not `externalId`: the path of a missing or unknown field inside an object too.

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { BuildOptions, Plugin } from 'esbuild';
 import * as yaml from 'js-yaml';
 
 /** CloudFormation's short-form tags (!GetAtt, !Sub, !Ref...), read as plain data so tests can look inside. */
@@ -17,4 +18,15 @@ export interface ServerlessConfig {
 /** serverless.yml, parsed (variables like ${file(...)} are left as text). */
 export function loadServerlessConfig(): ServerlessConfig {
   return yaml.load(readFileSync(join(__dirname, '..', '..', 'serverless.yml'), 'utf8'), { schema }) as ServerlessConfig;
+}
+
+/**
+ * serverless.yml's `custom.esbuild` as esbuild options: what the deploy bundles with (serverless-esbuild's own
+ * `exclude` aside, and `plugins` loaded from the file it names), for the bench and the bundle tests.
+ */
+export function deployedEsbuildOptions(): BuildOptions {
+  const config = loadServerlessConfig() as unknown as { custom: { esbuild: Omit<BuildOptions, 'plugins'> & { exclude?: string[]; plugins?: string } } };
+  const { exclude: _exclude, plugins, ...options } = config.custom.esbuild;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return { ...options, ...(plugins ? { plugins: [...(require(join(__dirname, '..', '..', plugins)) as Plugin[])] } : {}) };
 }

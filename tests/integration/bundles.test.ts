@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { build, type BuildOptions, type Metafile } from 'esbuild';
-import { loadServerlessConfig } from '../helpers/serverless-config';
+import { build, type Metafile } from 'esbuild';
+import { deployedEsbuildOptions, loadServerlessConfig } from '../helpers/serverless-config';
 
 /**
  * What the Lambdas ship (issue 13, Security; decision 25). Each function is bundled as packaging bundles it
@@ -148,7 +148,7 @@ describe('what the Lambdas ship: third-party packages and their licences, per bu
 
   beforeAll(async () => {
     const started = Date.now();
-    const { exclude: _exclude, ...esbuildOptions } = config.custom.esbuild as BuildOptions & { exclude?: string[] };
+    const esbuildOptions = deployedEsbuildOptions();
     const functions = Object.entries(config.functions);
     const entries = functions.map(([, f]) => join(root, f.handler.replace(/\.[^.]+$/, '.ts')));
     // One build, one bundle per function (no code splitting: each output is what that function's zip holds).

@@ -10,6 +10,11 @@ import { ApiError } from '../../shared/api/provisionings';
 import { getProvisioningTimeline } from '../../shared/api/timeline';
 import { getRecord } from '../../shared/registry/store';
 import { fullRequest, statesEntered } from '../helpers/workflow';
+import type { Context } from 'aws-lambda';
+import { loadDefinition } from '../../local/engine';
+import { localFunctions } from '../../local/functions';
+import { EventualConsistencyError } from '../../shared/errors';
+import { buildTimeline, type AslDefinition } from '../../shared/timeline';
 
 /** The bars of an SVG timeline: each element with an id `bar-<n>`, its data attributes and, for a rect, its box. */
 function barsOf(svg: string) {
@@ -85,6 +90,41 @@ describe('the timeline of an execution (issue 14)', () => {
     expect(fromFolder.executionName).toBe('tl-ok');
     expect(barsOf(fromFolder.svg).map((b) => b.state)).toEqual(bars.map((b) => b.state));
   }, 120_000);
+
+  it("re-times a retry by the backoff the engine chose, not by the local gap (which a busy event loop stretches)", async () => {
+    // CreateEksRole fails twice with EventualConsistencyError (its retrier: 2 s, doubling, full jitter); during each
+    // backoff something else holds the local event loop for 150 ms: 150 AWS seconds at this scale, if measured.
+    let failures = 0;
+    const hold = (ms: number) => {
+      const until = Date.now() + ms;
+      while (Date.now() < until);
+    };
+    const flaky = async (event: never, context: Context) => {
+      if (failures < 2) {
+        failures++;
+        setTimeout(() => hold(150), 0);
+        throw new EventualConsistencyError('CreateEksRole: the role is not visible yet');
+      }
+      return localFunctions.CreateEksRole(event, context);
+    };
+    stack.engine.overrideFunctions({ CreateEksRole: flaky });
+    const record = await stack.engine.start('byoc-provision', 'tl-retry', fullRequest('tl-retry')).done;
+    stack.engine.overrideFunctions();
+    expect(record.status).toBe('SUCCEEDED');
+    // The two backoffs AWS would wait: drawn under the EventualConsistencyError retrier's ceilings (2 s, then 4 s),
+    // although the engine was first asked about the Lambda-error retriers listed before it.
+    // (The real step may then meet IAM's own eventual consistency and be retried again: more backoffs follow.)
+    const backoffs = record.retryBackoffs!.filter((b) => b.state === 'CreateEksRole').map((b) => b.seconds);
+    expect(backoffs.length).toBeGreaterThanOrEqual(2);
+    expect(backoffs[0]).toBeLessThanOrEqual(2);
+    expect(backoffs[1]).toBeLessThanOrEqual(4);
+    const bar = buildTimeline(record.history, loadDefinition('byoc-provision') as unknown as AslDefinition, { timeScale: record.timeScale, backoffs: record.retryBackoffs }).bars.find((b) => b.state === 'CreateEksRole')!;
+    expect(bar.attempts).toBe(backoffs.length + 1);
+    // The bar is its backoffs plus its attempts' own time (well under a second each here), not 300 s of held loop.
+    const waited = backoffs.reduce((a, b) => a + b, 0);
+    expect(bar.end - bar.start).toBeGreaterThanOrEqual(waited);
+    expect(bar.end - bar.start - waited).toBeLessThan(3);
+  });
 
   it('draws a failed, rolled-back provisioning with its rollback lane, the failed step in red and the injected faults', async () => {
     stack.realism.clearEvents();

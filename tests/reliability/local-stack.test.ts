@@ -28,7 +28,7 @@ function motoProcessesOn(port: number): number[] {
       try {
         const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
         const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-        return state !== 'Z' && argv.includes('moto.server') && argv[argv.indexOf('-p') + 1] === String(port);
+        return state !== 'Z' && argv.some((a) => a.endsWith('moto_server.py')) && argv[argv.indexOf('-p') + 1] === String(port);
       } catch {
         return false; // the process ended while we looked
       }

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { translateAwsError, isNotFound } from '../../shared/aws/translate-error';
-import { stepError } from '../../shared/lambda';
+import type { Context } from 'aws-lambda';
+import { stepError, stepHandler, STEP_TIMEOUT_MARGIN_MS } from '../../shared/lambda';
 
 /** An SDK v3 service exception as the clients throw it. */
 function sdkError(name: string, fault: 'client' | 'server' = 'client', status = fault === 'server' ? 500 : 400, message = 'boom') {
@@ -75,6 +78,22 @@ describe('translateAwsError (one place that maps SDK errors to names the state m
     expect(stepError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }), 'CreateVpc').name).toBe('RetryableAwsError');
     // A bug stays a bug: terminal, under its own name.
     expect(stepError(new TypeError('x is undefined'), 'CreateVpc').name).toBe('TypeError');
+  });
+
+  it('a step that runs out of its Lambda time ends with RetryableAwsError naming the step, which every Task retries', async () => {
+    // Seen at 100 concurrent provisionings: AWS calls answered slowly and middy's own early answer ("TimeoutError:
+    // [AbortError]") matched no Retry, so one slow moment failed the run. Now it is retried like Sandbox.Timedout.
+    const handler = stepHandler('FindLeftovers', () => new Promise<never>(() => undefined));
+    const deadline = Date.now() + STEP_TIMEOUT_MARGIN_MS + 50;
+    const context = { getRemainingTimeInMillis: () => deadline - Date.now(), functionName: 'FindLeftovers', awsRequestId: 'r-1' } as unknown as Context;
+    const outcome = await handler({ config: { provisioningId: 'p-1' } }, context).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(outcome).toMatchObject({ name: 'RetryableAwsError', message: expect.stringMatching(/^FindLeftovers: ran out of time/) });
+    const asl = JSON.parse(readFileSync(join(__dirname, '../../statemachine/provision.asl.json'), 'utf8')) as { States: Record<string, { Type: string; Resource?: string; Retry?: { ErrorEquals: string[] }[] }> };
+    const retried = (name: string) => asl.States[name]?.Retry?.some((r) => r.ErrorEquals.includes('RetryableAwsError'));
+    expect(retried('FindLeftovers')).toBe(true);
   });
 
   it('keeps the AWS code and what we were doing in the message, and the SDK error as cause', () => {
