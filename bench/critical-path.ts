@@ -10,7 +10,7 @@ import { nextWaitSeconds, WAIT_POLICIES, type WaitPolicyName } from '../shared/w
  *   loop the time its resource took to become ready plus one check;
  * - **sequential**: the same steps and waits one after another (the guides' manual order);
  * - **wall**: each step as it ran (retries and their backoff included), and each wait loop replayed in AWS time with
- *   the state machine's own policy (shared/waiting.ts: the first wait, then a tenth of the time waited) until a check
+ *   the state machine's own policy (shared/waiting.ts: the first wait, then 8% of the time waited) until a check
  *   comes after the resource is ready. The local stack runs AWS's waits 100 times faster but its steps at their own
  *   speed, so its own loops cannot show how many polls AWS would take; the replay can.
  */

@@ -44,10 +44,8 @@ const GOALS = {
 };
 
 const TIMING_RUNS = Number(process.env.BENCH_RUNS ?? 10);
-// BENCH_SCALE=1,10 for a quick run. Past 50 at once the local stack's calls queue behind its one moto for longer than
-// a step's deployed Lambda timeout: those levels give the local Lambdas ten times it (docs/bench.md, Scale).
+// BENCH_SCALE=1,10 for a quick run; every level runs with the Lambdas' deployed timeouts.
 const SCALE_LEVELS = (process.env.BENCH_SCALE ?? '1,10,50,100').split(',').map(Number);
-const lambdaTimeoutFactorAt = (concurrent: number): number => (concurrent > 50 ? 10 : 1);
 
 // Each run gets its own role names: the example's names would collide between the runs in one moto.
 const request = (id: string) => ({
@@ -273,7 +271,7 @@ async function scale() {
   process.stdout.write('\nScale (concurrent provisionings on the local stack, realistic profile: throttling, pending states, eventual consistency)\n');
   const levels = [];
   for (const n of SCALE_LEVELS) {
-    const level = await withStack({ profile: 'realistic', seed: 11, lambdaTimeoutFactor: lambdaTimeoutFactorAt(n) }, async (stack) => {
+    const level = await withStack({ profile: 'realistic', seed: 11 }, async (stack) => {
       let peak = process.memoryUsage().rss;
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
       const before = snapshot();
@@ -286,7 +284,6 @@ async function scale() {
         const lambdaRetries = records.reduce((s, r) => s + r.history.filter((e) => e.type === 'LambdaFunctionFailed' || e.type === 'LambdaFunctionTimedOut').length, 0);
         return {
           concurrent: n,
-          lambdaTimeoutFactor: lambdaTimeoutFactorAt(n),
           completionSeconds: round(seconds, 1),
           awsSecondsMedian: round(median(aws), 1),
           awsSecondsWorst: round(Math.max(...aws), 1),
@@ -305,7 +302,7 @@ async function scale() {
     });
     levels.push(level);
     process.stdout.write(
-      `  ${String(n).padStart(3)} at once${level.lambdaTimeoutFactor === 1 ? '' : ` (local Lambda timeouts x${level.lambdaTimeoutFactor})`}: done in ${level.completionSeconds} s wall (${level.awsSecondsMedian} AWS s median, ${level.awsSecondsWorst} worst), ${level.throughputPerMinute}/min, ` +
+      `  ${String(n).padStart(3)} at once: done in ${level.completionSeconds} s wall (${level.awsSecondsMedian} AWS s median, ${level.awsSecondsWorst} worst), ${level.throughputPerMinute}/min, ` +
         `peak RSS ${level.peakRssMiB} MiB, errors ${level.errors} (goal 0) ${level.errors === 0 ? 'met' : 'NOT MET'}, throttled ${level.throttled}, SDK retries ${level.sdkRetriedCalls}, step retries ${level.stepRetries}, ` +
         `${level.awsCalls} AWS calls, call latency p50 ${level.callLatencyMs.p50} ms p95 ${level.callLatencyMs.p95} ms\n`,
     );

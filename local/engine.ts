@@ -6,7 +6,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import { functionArnPlaceholder, REGISTRY_TABLE_PLACEHOLDER } from '../shared/constants';
 import { localFunctions, type LocalHandler } from './functions';
 import { HistoryBuilder } from './history';
-import { functionTimeoutMs, invokeLocal, localFunctionArn } from './lambda-runtime';
+import { invokeLocal, localFunctionArn } from './lambda-runtime';
 import { ExecutionStore, executionArn, isValidExecutionName, LOCAL_REGION, stateMachineArn, type ExecutionRecord } from './executions';
 import { localRegistryTable } from './registry';
 import { isServiceIntegration, serviceIntegrationHandler } from './service-integrations';
@@ -29,7 +29,7 @@ const SAVE_EVERY_MS = 200;
 /** State machines already validated, by definition text (a StateMachine runs any number of executions). */
 const VALIDATED_MACHINES = new Map<string, StateMachine>();
 
-type AnyState = { Type: string; Resource?: string; TimeoutSeconds?: number; Seconds?: number; SecondsPath?: string; ResultPath?: string | null; Retry?: { ErrorEquals: string[]; MaxAttempts?: number; IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]; Branches?: StateMachineDefinition[]; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition };
+type AnyState = { Type: string; Resource?: string; Seconds?: number; SecondsPath?: string; ResultPath?: string | null; Retry?: { ErrorEquals: string[]; MaxAttempts?: number; IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]; Branches?: StateMachineDefinition[]; ItemProcessor?: StateMachineDefinition; Iterator?: StateMachineDefinition };
 
 /** Every state of a definition, nested Parallel branches and Map processors included (names are unique machine-wide). */
 export function allStates(definition: { States: Record<string, unknown> }): [string, AnyState][] {
@@ -82,8 +82,6 @@ export interface EngineOptions {
    * real call to the AWS endpoint (tests that run without moto).
    */
   serviceIntegrations?: Record<string, (parameters: unknown) => Promise<unknown>>;
-  /** Each function's deployed timeout times this (LocalStackOptions.lambdaTimeoutFactor). Default 1. */
-  lambdaTimeoutFactor?: number;
 }
 
 export interface LocalExecution {
@@ -110,7 +108,6 @@ export class LocalEngine {
   private readonly registryTable?: string;
   private readonly serviceIntegrations: Record<string, (parameters: unknown) => Promise<unknown>>;
   private readonly running = new Map<string, LocalExecution>();
-  private readonly lambdaTimeoutFactor: number;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
@@ -119,7 +116,6 @@ export class LocalEngine {
     this.functions = this.baseFunctions;
     this.registryTable = options.registryTable;
     this.serviceIntegrations = options.serviceIntegrations ?? {};
-    this.lambdaTimeoutFactor = options.lambdaTimeoutFactor ?? 1;
   }
 
   /**
@@ -151,9 +147,6 @@ export class LocalEngine {
     const arn = executionArn(workflow, name);
     const definition = loadDefinition(workflow, { registryTable: this.registryTable });
     const states = allStates(definition);
-    // A longer local Lambda timeout needs the Task's own timeout (TimeoutSeconds, which the library enforces in real
-    // time) lengthened alike, or the Task would time out first.
-    if (this.lambdaTimeoutFactor !== 1) for (const [, state] of states) if (state.Type === 'Task' && typeof state.TimeoutSeconds === 'number') state.TimeoutSeconds *= this.lambdaTimeoutFactor;
     const byArn = new Map(Object.keys(this.functions).map((fn) => [localFunctionArn(fn), fn]));
 
     const taskResourceLocalHandlers: Record<string, (input: JsonValue) => Promise<JsonValue>> = {};
@@ -195,7 +188,7 @@ export class LocalEngine {
         const fn = byArn.get(state.Resource);
         if (!fn) throw new Error(`State ${stateName} calls ${state.Resource}, which has no local function`);
         const handler = this.functions[fn];
-        taskResourceLocalHandlers[stateName] = (taskInput) => attempt(stateName, async () => remember(state.ResultPath, await invokeLocal(fn, handler, taskInput, functionTimeoutMs(fn) * this.lambdaTimeoutFactor)) as JsonValue);
+        taskResourceLocalHandlers[stateName] = (taskInput) => attempt(stateName, async () => remember(state.ResultPath, await invokeLocal(fn, handler, taskInput)) as JsonValue);
       }
       if (state.Type === 'Wait' && typeof state.Seconds === 'number') waitTimeOverrides[stateName] = this.scaled(state.Seconds);
       if (state.Type === 'Wait' && typeof state.SecondsPath === 'string') {

@@ -67,12 +67,6 @@ export interface LocalStackOptions {
    * for the API functions on AWS. All restored by `stop()`. Default false.
    */
   sfnServer?: boolean;
-  /**
-   * Multiply every function's deployed Lambda timeout by this (default 1: as deployed). Only for loads past the local
-   * stack's own limit: every step shares one process and one moto that answers one call at a time, so at 100
-   * provisionings at once a step's calls queue far longer than on AWS (docs/bench.md, Scale). The soak sets it.
-   */
-  lambdaTimeoutFactor?: number;
 }
 
 /** Dummy credentials for moto; never used when the user points us at a real endpoint with their own. */
@@ -160,7 +154,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // about when the provisioning acts in its own account (the same ARNs IAM enforcement names those roles by).
     const stepRoles = localStepRoleArns();
     for (const kind of Object.keys(STEP_ROLE_ENV) as StepRoleKind[]) process.env[STEP_ROLE_ENV[kind]] = stepRoles[kind];
-    const engine = new LocalEngine({ store, timeScale: realism.profile.timeScale, registryTable, lambdaTimeoutFactor: options.lambdaTimeoutFactor });
+    const engine = new LocalEngine({ store, timeScale: realism.profile.timeScale, registryTable });
     if (options.sfnServer) {
       sfn = await startSfnServer({ engine });
       process.env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;

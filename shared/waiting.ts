@@ -28,9 +28,9 @@ export interface WaitPolicy {
  * INSYNC "within 60 seconds under normal conditions" (Route 53 FAQ; its SDK waiter polls 30 s).
  */
 export const WAIT_POLICIES = {
-  natGateway: { reason: 'NAT gateway pending', firstWaitSeconds: 55, pollFraction: 0.1, minPollSeconds: 5, maxPollSeconds: 30, deadlineSeconds: 600 },
-  vpcEndpoint: { reason: 'interface endpoint pending', firstWaitSeconds: 55, pollFraction: 0.1, minPollSeconds: 5, maxPollSeconds: 30, deadlineSeconds: 900 },
-  privateDnsChange: { reason: 'Route 53 change PENDING', firstWaitSeconds: 27, pollFraction: 0.1, minPollSeconds: 3, maxPollSeconds: 30, deadlineSeconds: 300 },
+  natGateway: { reason: 'NAT gateway pending', firstWaitSeconds: 55, pollFraction: 0.08, minPollSeconds: 5, maxPollSeconds: 30, deadlineSeconds: 600 },
+  vpcEndpoint: { reason: 'interface endpoint pending', firstWaitSeconds: 55, pollFraction: 0.08, minPollSeconds: 5, maxPollSeconds: 30, deadlineSeconds: 900 },
+  privateDnsChange: { reason: 'Route 53 change PENDING', firstWaitSeconds: 27, pollFraction: 0.08, minPollSeconds: 3, maxPollSeconds: 30, deadlineSeconds: 300 },
 } as const satisfies Record<string, WaitPolicy>;
 export type WaitPolicyName = keyof typeof WAIT_POLICIES;
 

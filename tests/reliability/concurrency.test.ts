@@ -10,7 +10,7 @@ import { SCALE, SUITE_TIMEOUT_MS, useReliabilityStack } from './reliability-stac
  */
 describe(`concurrency: ${SCALE.concurrent} provisionings at once in one account`, () => {
   // The realistic time scale (AWS / 100): throttling buckets refill on the same scale, so the burst meets them.
-  const rel = useReliabilityStack('concurrency', { timeScale: 100, sfnServer: true, lambdaTimeoutFactor: SCALE.lambdaTimeoutFactor });
+  const rel = useReliabilityStack('concurrency', { timeScale: 100, sfnServer: true });
   beforeAll(() => rel.takeReference('cc-reference'), SUITE_TIMEOUT_MS);
 
   it('all succeed, each with one of each resource carrying only its own ID, and all tear down to zero', async () => {

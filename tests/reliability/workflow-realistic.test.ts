@@ -100,7 +100,7 @@ describe('a NAT gateway that never becomes available', () => {
   let stack: LocalStack;
   beforeAll(async () => {
     // 1000x faster than AWS; the NAT gateway would take ten hours (36 s here), far past the ~10-minute deadline even
-    // when a loaded machine runs the 29 checks slowly (an hour, 3.6 s here, was reached on a busy machine).
+    // when a loaded machine runs the 34 checks slowly (an hour, 3.6 s here, was reached on a busy machine).
     stack = await startLocalStack({ profile: 'realistic', overrides: { timeScale: 1000, readiness: { natGatewayAvailable: [36000, 36000] } }, stateDir: mkdtempSync(join(tmpdir(), 'byoc-real-')) });
   }, 60_000);
   afterAll(async () => stack?.stop());
@@ -110,10 +110,10 @@ describe('a NAT gateway that never becomes available', () => {
     expect(record.status).toBe('FAILED');
     expect(record.error).toBe('NatGatewayTimeout');
     expect(record.cause).toContain('The NAT gateway did not become ready within the deadline');
-    // The deadline is a check count the waiting policy derives from 600 s (shared/waiting.ts; decision 27): 29 checks
-    // since the first wait became 55 s and the polls a tenth of the time waited (22 with the old 5/10/20/30 s ladder).
+    // The deadline is a check count the waiting policy derives from 600 s (shared/waiting.ts; decision 27): 34 checks
+    // since the first wait became 55 s and the polls 8% of the time waited (22 with the old 5/10/20/30 s ladder).
     expect(statesEntered(record.history).filter((n) => n === 'CheckNatGateway')).toHaveLength(deadlineChecks(WAIT_POLICIES.natGateway));
-    expect(deadlineChecks(WAIT_POLICIES.natGateway)).toBe(29);
+    expect(deadlineChecks(WAIT_POLICIES.natGateway)).toBe(34);
     expect((await leftoversOf('real-timeout')).resources).toEqual([]);
   }, 120_000);
 });
