@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // `npm run soak`: the reliability suites at soak size (BYOC_SOAK=1, tests/reliability/reliability-stack.ts SCALE):
-// 100 provisionings at once, five storm seeds at 35%, every create and delete operation losing its answers alone.
+// 100 provisionings at once, five storm seeds at 20%, every create and delete operation losing its answers alone.
 // Outside CI (it takes a while); one file at a time, so the timings printed are the suites' own. Prints the counts.
 const { spawnSync } = require('node:child_process');
 const { mkdirSync } = require('node:fs');

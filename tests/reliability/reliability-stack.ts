@@ -17,7 +17,7 @@ import { useCounts } from './counts';
  */
 export const SOAK = Boolean(process.env.BYOC_SOAK);
 export const SCALE = SOAK
-  ? { concurrent: 100, stormSeeds: [11, 23, 37, 41, 59], stormProvisionings: 20, stormRate: 0.35, perOperationLosses: true }
+  ? { concurrent: 100, stormSeeds: [11, 23, 37, 41, 59], stormProvisionings: 20, stormRate: 0.2, perOperationLosses: true }
   : { concurrent: 50, stormSeeds: [20260], stormProvisionings: 8, stormRate: 0.2, perOperationLosses: false };
 
 /** Long enough for the soak's sizes on a slow machine; jest's default for a test is a minute. */
