@@ -263,7 +263,8 @@ describe('in-place updates of a live provisioning, through the API', () => {
 
     const failed = await settled(id);
     expect(failed).toMatchObject({ status: 'UPDATE_FAILED', currentExecution: null, error: { name: 'AwsOperationError', step: 'ApplyTags' }, outputs: before.outputs });
-    const record = stack.store.load(started.executionArn)!;
+    // The registry says UPDATE_FAILED as soon as RecordUpdateFailed wrote it; the execution ends a moment later.
+    const record = (await stack.engine.runningExecutions.get(started.executionArn)?.done) ?? stack.store.load(started.executionArn)!;
     expect(record.error).toBe('AwsOperationError');
     expect(statesEntered(record.history)).toEqual(expect.arrayContaining(['IsUpdateFailure', 'RecordUpdateFailed', 'UpdateFailed']));
     expect(statesEntered(record.history).filter((s) => s.startsWith('Rollback') || s === 'BeginRollback' || s === 'FindLeftovers')).toEqual([]);
