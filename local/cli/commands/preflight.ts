@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ec2Client, iamClient, s3Client, serviceQuotasClient, stsClient, type AwsTarget } from '../../../shared/aws/clients';
+import { preflightClients } from '../../../shared/preflight/clients';
 import { preflightRequest, type PreflightResult } from '../../../shared/preflight';
 import { parseRequest } from '../../../shared/request';
 import { startLocalStack } from '../../stack';
@@ -8,14 +8,6 @@ import { action, readJson, type CliContext, type Io } from '../context';
 import { apiUrlOf } from '../backend';
 import { addApiOption, addLocalStackOptions, backendFlagsOf } from '../options';
 import { RemoteBackend } from '../remote-backend';
-
-const depsFor = (target: AwsTarget) => ({
-  ec2: ec2Client(target),
-  iam: iamClient(target),
-  s3: s3Client(target),
-  sts: stsClient(target),
-  serviceQuotas: (region: string) => serviceQuotasClient({ ...target, region }),
-});
 
 /** Each finding with its fix, then the quotas, then the verdict. */
 export function printPreflight(result: PreflightResult, io: Io): void {
@@ -62,7 +54,7 @@ export function register(program: Command, ctx: CliContext): void {
       }
       const stack = await startLocalStack({ profile: flags.profile ?? 'instant', faults: flags.faults, seed: flags.seed, iam: flags.iam });
       try {
-        const result = await preflightRequest(request, depsFor);
+        const result = await preflightRequest(request, preflightClients);
         if (opts.json) ctx.io.out(JSON.stringify(result, null, 2));
         else printPreflight(result, ctx.io);
         return result.ok ? 0 : 1;
